@@ -1,0 +1,1 @@
+"""MRZ core: layouts, parsing, repair, dates. Pure standard library."""

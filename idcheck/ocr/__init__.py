@@ -1,0 +1,1 @@
+"""Character recognition engines behind one small protocol."""

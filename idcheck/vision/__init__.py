@@ -1,0 +1,1 @@
+"""Image side: decoding, locating and rectifying the MRZ (OpenCV + numpy)."""
