@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each installs what is missing (Debian packages when run as root, a .venv with the package) and
+# does no needless work on a second run.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+APT_PACKAGES := tesseract-ocr fonts-ocr-b
+OCRB_FONT := /usr/share/fonts/opentype/ocr-b/OCRB.otf
+
+.PHONY: demo test setup system-deps bench clean
+
+demo: setup
+	@echo "== MRZ texts (samples/mrz) =="
+	@for f in samples/mrz/*.txt; do printf '%s: ' "$$(basename $$f)"; $(BIN)/idcheck mrz --today 2026-11-28 - < $$f; done
+	@echo "== images (samples/images) =="
+	@$(BIN)/idcheck verify --today 2026-11-28 samples/images/*
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@missing=""; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	[ -f $(OCRB_FONT) ] || missing="$$missing fonts-ocr-b"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "idcheck needs these system packages:$$missing" >&2; \
+	    echo "install them with: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+bench: setup
+	$(BIN)/python -m benchmarks run --set samples --engines native,tesseract,passporteye
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
