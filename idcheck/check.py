@@ -171,7 +171,4 @@ def verify(image: ImageSource, *, min_age: int = 18, today: date | None = None, 
     """
     from .reader import get_reader
 
-    reader = get_reader(engine)
-    result = reader.read(image)
-    return check_mrz(result.mrz, min_age=min_age, today=today, allow_expired=allow_expired,
-                     min_confidence=reader.min_confidence, timings_ms=result.timings_ms)
+    return get_reader(engine).verify(image, min_age=min_age, today=today, allow_expired=allow_expired)

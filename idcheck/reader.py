@@ -1,0 +1,231 @@
+"""Image → MRZ: decode, locate, rectify, recognise, decode with the check digits. Engine loaded once.
+
+Named strategies are tried in order on every ranked candidate zone: ``direct`` (as found), then
+``rotate180`` (the locator cannot tell upside down from upright); the first reading whose check
+digits all verify with enough confidence wins, otherwise the best-scoring reading is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Union
+
+import numpy as np
+
+from .mrz.decode import decode, probability_options
+from .mrz.layouts import LAYOUTS, Layout
+from .mrz.parse import MRZ, MRZFormatError, detect_format, parse
+from .mrz.repair import read_mrz_text
+
+if TYPE_CHECKING:
+    from .check import AgeCheck
+    from .vision.io import LoadedImage
+    from .vision.locate import Candidate
+    from .vision.rectify import LineStrip
+
+ImageSource = Union[str, Path, bytes, bytearray, BinaryIO, np.ndarray, Any]
+STRATEGIES = ("direct", "rotate180")
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What the reader saw: the MRZ (or None), the timings per stage, and what it tried."""
+
+    mrz: MRZ | None
+    timings_ms: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    candidates: int = 0
+    strategy: str | None = None
+    quad: np.ndarray | None = None
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.ms[stage] = self.ms.get(stage, 0.0) + (now - self._t) * 1000.0
+        self._t = now
+
+
+def _score(mrz: MRZ) -> tuple[int, int, float]:
+    return (int(mrz.valid), sum(c.ok for c in mrz.checks), mrz.confidence or 0.0)
+
+
+def _layout_for(lines: tuple[str, ...]) -> Layout | None:
+    try:
+        return detect_format(lines)
+    except MRZFormatError:
+        return None
+
+
+class Reader:
+    """Reads MRZs from images with one engine, loaded once (build one per process and reuse it)."""
+
+    def __init__(self, engine: str = "native") -> None:
+        self.engine_name = engine
+        self.min_confidence: float | None = None
+        if engine == "native":
+            from .check import MIN_CONFIDENCE
+            from .ocr.native import NativeEngine
+
+            self._engine: Any = NativeEngine()
+            self.min_confidence = MIN_CONFIDENCE
+        elif engine == "tesseract":
+            from .ocr.tesseract import TesseractEngine
+
+            self._engine = TesseractEngine()
+        elif engine == "passporteye":
+            from .ocr.passporteye import PassportEyeEngine
+
+            self._engine = PassportEyeEngine()
+        else:
+            raise ValueError(f"unknown engine {engine!r}; choose native, tesseract or passporteye")
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, image: ImageSource) -> ReadResult:
+        if self.engine_name == "passporteye":
+            return self._read_whole_image(image)
+        from .vision.io import load_image
+        from .vision.locate import find_candidates
+
+        clock = _Clock()
+        img = load_image(image)
+        clock.lap("decode")
+        candidates = find_candidates(img)
+        clock.lap("locate")
+        best: tuple[MRZ, str, Any] | None = None
+        for cand in candidates:
+            for strategy in STRATEGIES:
+                mrz = self._read_zone(img, cand, strategy == "rotate180", clock)
+                if mrz is None:
+                    continue
+                if best is None or _score(mrz) > _score(best[0]):
+                    best = (mrz, strategy, cand)
+                if mrz.valid and (self.min_confidence is None or (mrz.confidence or 0) >= self.min_confidence):
+                    break
+            if best is not None and best[0].valid:
+                break
+        total = sum(clock.ms.values())
+        clock.ms["total"] = total
+        if best is None:
+            return ReadResult(None, MappingProxyType(clock.ms), len(candidates))
+        return ReadResult(best[0], MappingProxyType(clock.ms), len(candidates), best[1], getattr(best[2], "quad", None))
+
+    def _read_zone(self, img: LoadedImage, cand: Candidate, flip: bool, clock: _Clock) -> MRZ | None:
+        from .vision.rectify import line_strips
+
+        strips = line_strips(img, cand, flip=flip)
+        clock.lap("locate")
+        if not strips:
+            return None
+        if self.engine_name == "tesseract":
+            text = "\n".join(self._engine.read_lines([s.image for s in strips]))
+            clock.lap("recognise")
+            try:
+                return read_mrz_text(text)
+            except MRZFormatError:
+                return None
+            finally:
+                clock.lap("parse")
+        mrz = self._classify_strips(strips, clock)
+        return mrz
+
+    def _classify_strips(self, strips: list[LineStrip], clock: _Clock) -> MRZ | None:
+        from .ocr.cells import CHARSET, cell_windows
+
+        windows = [cell_windows(s.image, np.asarray(s.centers), s.pitch) for s in strips]
+        probs = self._engine.classify(np.concatenate(windows))
+        clock.lap("recognise")
+        per_line, start = [], 0
+        for w in windows:
+            per_line.append(probs[start:start + len(w)])
+            start += len(w)
+        argmax = tuple("".join(CHARSET[i] for i in p.argmax(axis=1)) for p in per_line)
+        layout = _layout_for(argmax)
+        if layout is None:
+            clock.lap("parse")
+            return None
+        decoded = decode(layout, probability_options(layout, per_line, CHARSET))
+        mrz = parse(decoded.lines, confidence=decoded.confidence, field_confidence=decoded.field_confidence,
+                    repairs=tuple(f.name for f in layout.fields
+                                  if decoded.lines[f.line][f.start:f.stop] != argmax[f.line][f.start:f.stop]))
+        clock.lap("parse")
+        return mrz
+
+    def _read_whole_image(self, image: ImageSource) -> ReadResult:
+        from .vision.io import load_image
+
+        clock = _Clock()
+        img = load_image(image)  # same limits and errors as the other engines
+        clock.lap("decode")
+        text = self._engine.read_image(img.gray)
+        clock.lap("recognise")
+        mrz = None
+        if text:
+            try:
+                mrz = read_mrz_text(text)
+            except MRZFormatError:
+                mrz = None
+        clock.lap("parse")
+        clock.ms["total"] = sum(clock.ms.values())
+        return ReadResult(mrz, MappingProxyType(clock.ms), int(mrz is not None), "passporteye")
+
+    # -- deciding ------------------------------------------------------------------------------
+    def verify(self, image: ImageSource, *, min_age: int = 18, today: date | None = None,
+               allow_expired: bool = False, debug_dir: Path | None = None) -> AgeCheck:
+        """Read ``image`` and decide; ``debug_dir`` (opt-in) receives an overlay PNG per image."""
+        from .check import check_mrz
+
+        result = self.read(image)
+        t = time.perf_counter()
+        timings = dict(result.timings_ms)
+        check = check_mrz(result.mrz, min_age=min_age, today=today, allow_expired=allow_expired,
+                          min_confidence=self.min_confidence, timings_ms=timings)
+        timings["decide"] = (time.perf_counter() - t) * 1000.0
+        timings["total"] = timings.get("total", 0.0) + timings["decide"]
+        if debug_dir is not None:
+            self._write_debug(image, result, Path(debug_dir))
+        return _with_timings(check, timings)
+
+    def _write_debug(self, image: ImageSource, result: ReadResult, debug_dir: Path) -> None:
+        import cv2
+
+        from .vision.draw import draw_debug
+        from .vision.io import load_image
+        from .vision.locate import find_candidates
+
+        img = load_image(image)
+        overlay = draw_debug(img, find_candidates(img), result.quad,
+                             list(result.mrz.lines) if result.mrz else None)
+        debug_dir.mkdir(parents=True, exist_ok=True)
+        name = Path(image).name if isinstance(image, (str, Path)) else f"image-{id(image)}"
+        cv2.imwrite(str(debug_dir / f"{name}.debug.png"), overlay)
+
+
+def _with_timings(check: AgeCheck, timings: dict[str, float]) -> AgeCheck:
+    from dataclasses import replace
+
+    return replace(check, timings_ms=MappingProxyType(timings))
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def get_reader(engine: str | Reader | None = None) -> Reader:
+    """The shared :class:`Reader` for ``engine`` (built on first use, then reused)."""
+    if isinstance(engine, Reader):
+        return engine
+    name = engine or "native"
+    if name not in _READERS:
+        _READERS[name] = Reader(name)
+    return _READERS[name]
+
+
+__all__ = ["ImageSource", "ReadResult", "Reader", "STRATEGIES", "get_reader", "LAYOUTS"]
