@@ -39,4 +39,4 @@ def compute(text: str) -> int:
 
 def is_valid(text: str, digit: str) -> bool:
     """True when ``digit`` (a single 0-9 character) is the check digit of ``text``."""
-    return digit.isdigit() and len(digit) == 1 and compute(text) == int(digit)
+    return len(digit) == 1 and "0" <= digit <= "9" and compute(text) == int(digit)

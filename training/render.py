@@ -8,7 +8,7 @@ to the classifier (see :mod:`idcheck.ocr.cells` for the contract):
    rotation, stroke-width change and per-character vertical offset;
 2. paper (brightness, uneven light, optional guilloche / mottled texture), ink contrast, glare;
 3. optics: Gaussian and motion blur;
-4. the camera: downsampling so the source cap height is 10-80 px, sensor noise, JPEG 30-95;
+4. the camera: downsampling so the source cap height is 6-80 px, sensor noise, JPEG 30-95;
 5. the rectifier: resampling to a ``STRIP_HEIGHT`` strip whose cap height is ``CAP_HEIGHT`` +-15 %,
    centred +-3 px, then :func:`normalise_strip` and :func:`cell_windows` with centre jitter
    (+-0.15 pitch) and pitch jitter (+-8 %).
@@ -46,6 +46,21 @@ FONT_PATH = Path(os.environ.get("IDCHECK_OCRB_FONT", "/usr/share/fonts/opentype/
 HI_CAP = 64  # px, cap height of the "ideal" rendering; sources above this are rendered at HI_CAP
 GLYPH_BOX = 2 * HI_CAP  # square glyph canvas, advance centre and cap centre in its middle
 CHAR_INDEX = {c: i for i, c in enumerate(CHARSET)}
+RECIPE_VERSION = "r2"  # bump when the rendering changes (names the cached npz files)
+RECIPE = {
+    "font": "OCR-B (Debian fonts-ocr-b OCRB.otf), glyphs drawn one by one at a fixed pitch",
+    "text": "50 % valid MRZ lines of random format (idcheck.mrz.generate.build_lines, random field values), "
+            "50 % random runs of digits / letters / alnum / '<' (lengths 12-44)",
+    "geometry": "pitch 0.98-1.12 x cap; strip cap height 24 px x 0.85-1.15; vertical offset +-3 px (with "
+                "optional tilt along the line); glyph rotation +-2 deg; centre jitter up to +-0.15 pitch "
+                "(line shift +-0.07 + per char +-0.08); reported pitch error +-8 %; strip margins 0.1-1.5 pitch",
+    "source_cap_px": "log-uniform 6-80 (rendered at 64 px and area-downsampled; above 64 px the strip is identical)",
+    "degradations": "stroke width (blur+threshold 0.3-0.7), paper 0.55-1.0, ink 0-0.7 of paper, uneven light "
+                    "(60 %), guilloche (25 %) or mottled texture (15 %), glare (10 %), ink fading (10 %), "
+                    "Gaussian blur sigma 0-1.4 strip px (60 %) and 0.2-0.9 source px (80 %), unsharp mask (25 %), motion blur 1-4 px (15 %), Gaussian noise "
+                    "sigma 0-14 grey levels (80 %), JPEG quality 30-95 (70 %), resampling linear/cubic/area",
+    "windows": "normalise_strip + cell_windows exactly as at run time; label = character at each centre",
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,7 @@ def random_text(rng: np.random.Generator) -> str:
 class Degrade:
     """Parameters of one rendered line (all in strip pixels unless stated)."""
 
-    src_cap: float  # cap height in the simulated photo (10-80 px)
+    src_cap: float  # cap height in the simulated photo (6-80 px)
     pitch_ratio: float  # pitch / cap height
     cap_scale: float  # rectifier's cap-height error: strip cap = CAP_HEIGHT * cap_scale
     angle: float  # residual rotation of the glyphs, degrees
@@ -169,7 +184,10 @@ class Degrade:
     light: float  # amplitude of uneven illumination
     texture: int  # 0 none, 1 guilloche, 2 mottled
     glare: float  # 0 none, else strength of a bright blob
-    blur: float  # Gaussian sigma before sampling, strip px
+    dropout: float  # 0 none, else fraction of faded ink (worn print, security background over ink)
+    blur: float  # Gaussian sigma before sampling (defocus, relative to the glyphs), strip px
+    src_blur: float  # Gaussian sigma in source px (lens / demosaicing, matters most for small sources)
+    sharpen: float  # unsharp-mask amount applied by the "camera" (0 = none)
     motion: float  # motion blur length, strip px (0 = none)
     motion_angle: float
     noise: float  # Gaussian sensor noise sigma, grey levels
@@ -186,7 +204,7 @@ def clean_degrade(src_cap: float = 48.0) -> Degrade:
     """A flawless line: sharp print, exact geometry (what the tests check first)."""
     return Degrade(
         src_cap=src_cap, pitch_ratio=1.05, cap_scale=1.0, angle=0.0, dy_left=0.0, dy_right=0.0,
-        stroke=0.5, paper=0.95, ink=0.1, light=0.0, texture=0, glare=0.0, blur=0.0, motion=0.0,
+        stroke=0.5, paper=0.95, ink=0.1, light=0.0, texture=0, glare=0.0, dropout=0.0, blur=0.0, src_blur=0.0, sharpen=0.0, motion=0.0,
         motion_angle=0.0, noise=0.0, jpeg=0, up_interp=cv2.INTER_LINEAR, centre_jitter=0.0,
         centre_shift=0.0, pitch_error=0.0, margin_left=1.0, margin_right=1.0,
     )
@@ -197,7 +215,8 @@ def random_degrade(rng: np.random.Generator) -> Degrade:
     dy = u(-3, 3)
     tilt = u(-1.5, 1.5) if rng.random() < 0.5 else 0.0
     return Degrade(
-        src_cap=float(math.exp(u(math.log(10), math.log(80)))),  # log-uniform: 16 % below 14 px
+        # log-uniform 6-80 px: 20 % below 10 px (real low-resolution specimens have 5-8 px caps)
+        src_cap=float(math.exp(u(math.log(6), math.log(80)))),
         pitch_ratio=u(0.98, 1.12),
         cap_scale=u(0.85, 1.15),
         angle=u(-2, 2),
@@ -209,7 +228,10 @@ def random_degrade(rng: np.random.Generator) -> Degrade:
         light=u(0, 0.4) if rng.random() < 0.6 else 0.0,
         texture=int(rng.choice(3, p=[0.6, 0.25, 0.15])),
         glare=u(0.3, 0.9) if rng.random() < 0.1 else 0.0,
-        blur=u(0, 1.4) if rng.random() < 0.7 else 0.0,
+        dropout=u(0.2, 0.6) if rng.random() < 0.1 else 0.0,
+        blur=u(0, 1.4) if rng.random() < 0.6 else 0.0,
+        src_blur=u(0.2, 0.9) if rng.random() < 0.8 else 0.0,
+        sharpen=u(0.3, 1.5) if rng.random() < 0.25 else 0.0,
         motion=u(1, 4) if rng.random() < 0.15 else 0.0,
         motion_angle=u(0, 180),
         noise=u(0, 14) if rng.random() < 0.8 else 0.0,
@@ -272,7 +294,7 @@ def _background(rng: np.random.Generator, shape: tuple[int, int], d: Degrade, ca
             pts = np.stack([xs, ys], axis=1).round().astype(np.int32)[None]
             thick = max(1, int(round(rng.uniform(0.02, 0.08) * cap)))
             cv2.polylines(canvas, pts, False, 255, thickness=thick, lineType=cv2.LINE_AA)
-        paper = paper * (1 - rng.uniform(0.08, 0.35) * canvas.astype(np.float32) / 255.0)
+        paper = paper * (1 - rng.uniform(0.08, 0.35) * (1 - d.ink) * canvas.astype(np.float32) / 255.0)
     elif d.texture == 2:  # mottled paper / security print
         small = rng.normal(0, 1, size=(max(2, h // 8), max(2, w // 8))).astype(np.float32)
         tex = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
@@ -326,6 +348,10 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
         np.maximum(ink[ys, xs], sub, out=ink[ys, xs])
 
     # 2. paper, ink, glare.
+    if d.dropout > 0:  # blotchy fading of the ink
+        small = rng.random((max(2, int(height / cap * 6)), max(2, int(width / cap * 6)))).astype(np.float32)
+        field = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+        ink = ink * np.clip(1.0 - d.dropout * 2.0 * np.clip(field - 0.3, 0, 1), 0.15, 1.0)
     paper = _background(rng, (height, width), d, cap)
     img = paper * (1 - ink * (1 - d.ink))
     if d.glare > 0:
@@ -347,6 +373,10 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
     sw, sh = max(2, int(round(width * f))), max(2, int(round(height * f)))
     src = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA) if f < 1 else img
     fx, fy = sw / width, sh / height
+    if d.src_blur > 0.05:
+        src = cv2.GaussianBlur(src, (0, 0), d.src_blur)
+    if d.sharpen > 0:
+        src = src + d.sharpen * (src - cv2.GaussianBlur(src, (0, 0), 1.0))
     src = src * 255.0
     if d.noise > 0:
         src = src + rng.normal(0, d.noise, size=src.shape).astype(np.float32)
@@ -396,6 +426,11 @@ def line_windows(rng: np.random.Generator, text: str | None = None, degrade: Deg
     return windows, labels, d
 
 
+def _single_thread() -> None:
+    # One process per core: OpenCV's own thread pool would oversubscribe the CPUs.
+    cv2.setNumThreads(1)
+
+
 def _render_chunk(args: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     seed, n_windows = args
     rng = np.random.default_rng(seed)
@@ -421,7 +456,7 @@ def render_dataset(n_windows: int, seed: int, workers: int = 1, chunk: int = 400
     seeds = [int(s.generate_state(1)[0]) for s in seq.spawn(n_chunks)]
     jobs = [(s, min(chunk, n_windows - i * chunk)) for i, s in enumerate(seeds)]
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=_single_thread) as pool:
             parts = list(pool.map(_render_chunk, jobs))
     else:
         parts = [_render_chunk(j) for j in jobs]

@@ -104,7 +104,7 @@ def detect_format(lines: tuple[str, ...]) -> Layout:
         raise MRZFormatError(f"no MRZ format has {len(lines)} lines of these lengths")
     names = SHAPES[shape]
     first = lines[0]
-    if first.startswith("V"):
+    if first.startswith("V") and any(n.startswith("MRV") for n in names):  # no visa is 3 x 30
         return LAYOUTS["MRV-A" if shape[1] == 44 else "MRV-B"]
     if "FR-ID" in names and first.startswith("IDFRA") and _french_card(lines):
         return LAYOUTS["FR-ID"]
@@ -195,13 +195,23 @@ def parse(lines: Iterable[str], *, repairs: tuple[str, ...] = (), confidence: fl
 
 
 def _fit(line: str, length: int) -> list[str]:
-    """Ways to make ``line`` exactly ``length`` long when it is off by at most one character."""
-    if len(line) == length:
+    """Ways to make ``line`` exactly ``length`` long.
+
+    Off by one: drop or add a character at either end. Further off: only a trailing filler run may
+    stretch or shrink (OCR engines often misjudge how many ``<`` follow the names), never the data.
+    """
+    extra = len(line) - length
+    if extra == 0:
         return [line]
-    if len(line) == length + 1:
+    if extra == 1:
         return [line[:-1], line[1:]]
-    if len(line) == length - 1:
+    if extra == -1:
         return [line + "<", "<" + line]
+    tail = len(line) - len(line.rstrip("<KX"))
+    if 1 < extra <= 10 and tail - extra >= 2:
+        return [line[:length]]
+    if -10 <= extra < -1 and line.endswith("<"):
+        return [line.ljust(length, "<")]
     return []
 
 

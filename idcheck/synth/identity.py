@@ -14,13 +14,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from ..age import completed_years
-from ..mrz.dates import birth_date_range
 from ..mrz.generate import build_lines
+from .truth import MIN_AGE, mrz_truth
 
 FORMATS = ("TD1", "TD2", "TD3", "MRV-A", "MRV-B")
 DEFAULT_TODAY = date(2026, 11, 28)
-MIN_AGE = 18
 
 #: Share of each age group: within ±10 days of the 18th birthday, minors 10-17, adults 18-95.
 AGE_MIX = (("near18", 0.30), ("minor", 0.20), ("adult", 0.50))
@@ -134,37 +132,19 @@ class Document:
         return format_viz_date(self.birth_date, self.birth_yymmdd, style)
 
     def truth(self) -> dict[str, object]:
-        """The reader's expected answers on ``today`` (idcheck's worst-case rule for unknown parts)."""
-        span = birth_date_range(self.birth_yymmdd, self.today)
-        youngest = completed_years(span.latest, self.today)
-        oldest = completed_years(span.earliest, self.today)
-        over: bool | None
-        if youngest >= MIN_AGE:
-            over = True
-        elif oldest < MIN_AGE:
-            over = False
-        else:
-            over = None  # straddles the limit: idcheck rejects as birth_date_incomplete
-        expired = self.expiry_date < self.today
-        return {
-            "format": self.format,
-            "mrz": list(self.lines),
-            "date_of_birth_yymmdd": self.birth_yymmdd,
-            "date_of_birth": self.birth_date.isoformat() if self.birth_known else None,
-            "date_of_birth_latest": span.latest.isoformat(),
-            "age_years": youngest if youngest == oldest else None,
-            "age_group": self.age_group,
-            "over_18": over,
-            "expired": expired,
-            "expected_decision": "accept" if over is True and not expired else "reject",
-            "expiry_date": self.expiry_date.isoformat(),
-            "document_code": self.document_code,
-            "issuing_state": self.issuing_state,
-            "nationality": self.nationality,
-            "document_number": self.document_number,
-            "sex": self.sex,
-            "today": self.today.isoformat(),
-        }
+        """The reader's expected answers on ``today`` (see :mod:`idcheck.synth.truth`)."""
+        out = mrz_truth(self.lines, self.format, self.today)
+        out.update(
+            {
+                "age_group": self.age_group,
+                "document_code": self.document_code,
+                "issuing_state": self.issuing_state,
+                "nationality": self.nationality,
+                "document_number": self.document_number,
+                "sex": self.sex,
+            }
+        )
+        return out
 
 
 def format_viz_date(d: date, yymmdd: str, style: int = 0) -> str:

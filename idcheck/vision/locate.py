@@ -1,0 +1,542 @@
+"""Find the machine-readable zone: 2 or 3 long, evenly spaced, parallel lines of fixed-pitch dark text.
+
+The search runs on the shrunken ``LoadedImage.search``:
+
+1. *Ink*: black-hat (closing minus image) divided by the closing, i.e. how much darker a pixel is than
+   the paper around it, relative to that paper. Insensitive to illumination, glare and colour
+   backgrounds; Otsu threshold.
+2. *Orientation*: on a small pyramid of the ink map, a 3x3 closing fuses the characters of a text
+   line (at the level where they are 3-6 px tall) into one elongated blob; every elongated blob votes
+   for its direction (``minAreaRect``), weighted by its length. The peaks of the vote histogram
+   (mod 180 degrees) are the text orientations on the page.
+3. *Lines*: for each peak the ink map is rotated so that the text is horizontal; on each pyramid level
+   a purely horizontal closing fuses characters into line blobs without ever merging neighbouring
+   lines. Long, thin blobs are text lines; their geometry is measured from their pixels (moments), so a
+   residual tilt from perspective is measured, not assumed.
+4. *Zone*: two or three lines of equal length and thickness, left-aligned, whose spacing is 1.2-3.2
+   line thicknesses (ICAO Doc 9303 Part 3 §4: fixed 2.54 mm pitch, lines ~4 mm apart), make a
+   candidate. Candidates from different levels and orientations are merged; the best few are kept.
+
+Everything is rotation invariant up to the 180-degree ambiguity, which the reader resolves by trying
+``flip`` in :func:`idcheck.vision.rectify.line_strips`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .io import LoadedImage
+
+__all__ = ["Candidate", "find_candidates", "ink_map"]
+
+INK_KERNEL = 15  # px in the search image: strokes up to ~7 px wide (chars up to ~50 px tall)
+MAX_ANGLES = 3  # orientation peaks examined
+MIN_LINE_ASPECT = 14.0
+STRONG = 0.75  # a candidate this good stops the search from trying the costly options  # length / thickness of a line blob (an MRZ line is ~30-48)
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """A possible MRZ. Coordinates are full-resolution pixels of ``LoadedImage.gray``.
+
+    ``quad`` is 4x2 float32: top-left, top-right, bottom-right, bottom-left of the ink, in reading
+    order assuming the text is upright (it may be upside down: try ``flip``). ``lines`` holds one such
+    quad per text line, top to bottom. ``angle_deg`` is the direction of the lines (TL -> TR), degrees
+    counter-clockwise from the image x axis as displayed, in (-90, 90].
+    """
+
+    quad: np.ndarray
+    n_lines: int
+    char_height: float
+    angle_deg: float
+    score: float
+    lines: tuple[np.ndarray, ...] = field(default=())
+    level: int = 0  # pyramid level of the search image it was found on (diagnostics)
+
+    @property
+    def line_length(self) -> float:
+        """Mean length of the lines in full-resolution pixels."""
+        return float(np.mean([np.linalg.norm(q[1] - q[0]) for q in self.lines])) if self.lines else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "quad": np.round(self.quad, 1).tolist(),
+            "n_lines": self.n_lines,
+            "char_height": round(self.char_height, 2),
+            "angle_deg": round(self.angle_deg, 2),
+            "score": round(self.score, 3),
+        }
+
+
+# --------------------------------------------------------------------------------------------- ink
+_K5 = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+
+def ink_map(gray: np.ndarray, kernel: int = INK_KERNEL) -> np.ndarray:
+    """Binary uint8 map (255 = ink): pixels much darker than the paper around them."""
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
+    closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, k)
+    contrast = cv2.divide(cv2.subtract(closed, gray), closed, scale=255)
+    thr, binary = cv2.threshold(contrast, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if thr < 20:  # nearly flat image: Otsu splits noise; demand real contrast
+        thr, binary = cv2.threshold(contrast, 40, 255, cv2.THRESH_BINARY)
+    # Hysteresis, cheaply: keep weak ink only within 2 px of strong ink. Printed characters have
+    # strong cores; faint background patterns and sensor noise do not, and would otherwise glue
+    # lines to their surroundings on the coarser levels.
+    strong = cv2.threshold(contrast, min(1.6 * thr, 250.0), 255, cv2.THRESH_BINARY)[1]
+    near = cv2.dilate(strong, _K5)
+    return cv2.bitwise_and(binary, near)
+
+
+def _down(binary: np.ndarray) -> np.ndarray:
+    h, w = binary.shape
+    small = cv2.resize(binary, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    return cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)[1]
+
+
+def _pyramid(binary: np.ndarray, min_side: int = 24, max_levels: int = 4) -> list[np.ndarray]:
+    levels = [binary]
+    while len(levels) < max_levels and min(levels[-1].shape) // 2 >= min_side:
+        levels.append(_down(levels[-1]))
+    return levels
+
+
+# ------------------------------------------------------------------------------------- orientation
+_K3 = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+_CCL = cv2.CCL_GRANA  # ~2.5x faster than the default with stats in OpenCV 5.0
+
+
+def _orientations(levels: list[np.ndarray], first_level: int, max_peaks: int = MAX_ANGLES) -> list[tuple[float, float]]:
+    """Dominant text-line directions as (degrees in [0, 180) in image coordinates, y down; weight)."""
+    hist = np.zeros(180, np.float64)
+    for lev in range(first_level, len(levels)):
+        fused = cv2.morphologyEx(levels[lev], cv2.MORPH_CLOSE, _K3)
+        n, labels = cv2.connectedComponentsWithAlgorithm(fused, 8, cv2.CV_32S, _CCL)
+        if n <= 1:
+            continue
+        # second moments of every blob at once (vectorised; no per-contour Python loop)
+        idx = np.flatnonzero(fused)
+        lab = labels.ravel()[idx]
+        ys, xs = np.divmod(idx, fused.shape[1])
+        xs = xs.astype(np.float64)
+        ys = ys.astype(np.float64)
+        m0 = np.bincount(lab, minlength=n).astype(np.float64)
+        m0[0] = 1.0
+        mx = np.bincount(lab, xs, n) / m0
+        my = np.bincount(lab, ys, n) / m0
+        cxx = np.bincount(lab, xs * xs, n) / m0 - mx * mx
+        cyy = np.bincount(lab, ys * ys, n) / m0 - my * my
+        cxy = np.bincount(lab, xs * ys, n) / m0 - mx * my
+        half_tr = 0.5 * (cxx + cyy)
+        disc = np.sqrt(np.maximum(0.25 * (cxx - cyy) ** 2 + cxy * cxy, 0.0))
+        lam1 = half_tr + disc
+        lam2 = np.maximum(half_tr - disc, 0.0)
+        long_ = np.sqrt(12.0 * lam1) + 1.0  # a uniform bar of length L has variance L^2 / 12
+        short = np.sqrt(12.0 * lam2) + 1.0
+        ok = (long_ >= 12) & (short >= 2) & (long_ >= 3 * short)
+        ok[0] = False
+        if not ok.any():
+            continue
+        direction = 0.5 * np.degrees(np.arctan2(2.0 * cxy[ok], cxx[ok] - cyy[ok]))  # y down
+        weight = long_[ok] * float(1 << lev) * np.minimum(long_[ok] / short[ok], 12.0)
+        hist += np.bincount(np.round(direction).astype(np.intp) % 180, weight, 180)
+    if not hist.any():
+        return [(0.0, 1.0)]
+    x = np.arange(-6, 7)
+    kern = np.exp(-0.5 * (x / 1.5) ** 2)
+    smooth = np.convolve(np.concatenate([hist[-6:], hist, hist[:6]]), kern, mode="valid")
+    peaks: list[tuple[float, float]] = []
+    work = smooth.copy()
+    top = float(work.max())
+    for _ in range(max_peaks):
+        i = int(np.argmax(work))
+        if work[i] < 0.15 * top:
+            break
+        idx = np.arange(i - 3, i + 4) % 180
+        wts = smooth[idx]
+        refined = (i + float((wts * np.arange(-3, 4)).sum() / max(float(wts.sum()), 1e-9))) % 180.0
+        peaks.append((refined, float(work[i]) / top))
+        work[np.arange(i - 12, i + 13) % 180] = 0.0
+    return peaks
+
+
+def _line_kernel(angle: float, length: int = 5) -> np.ndarray:
+    """A 1-px line of ``length`` pixels along ``angle`` (degrees, y down) as a structuring element."""
+    a = math.radians(angle)
+    dx, dy = math.cos(a), math.sin(a)
+    m = max(abs(dx), abs(dy))
+    c = length // 2
+    k = np.zeros((length, length), np.uint8)
+    p0 = (int(round(c - c * dx / m)), int(round(c - c * dy / m)))
+    p1 = (int(round(c + c * dx / m)), int(round(c + c * dy / m)))
+    cv2.line(k, p0, p1, 1, 1)
+    return k
+
+
+@dataclass
+class _Line:
+    cx: float  # centre, rotated level-0 (search) coordinates: u along the text, v across (down)
+    cy: float
+    x0: float  # ink extent along the line (u)
+    x1: float
+    thick: float  # ink thickness across the line (~ character height)
+    tilt: float  # residual slope dv/du
+    fill: float
+    lev: int
+    texture: tuple[float, float, float] | None = None
+
+    @property
+    def length(self) -> float:
+        return self.x1 - self.x0
+
+
+class _Frame:
+    """Rotation taking search-image coordinates to (u, v): u along lines at ``angle``, v across."""
+
+    def __init__(self, angle: float) -> None:
+        self.angle = angle
+        a = math.radians(angle)
+        self.c, self.s = math.cos(a), math.sin(a)
+
+    def to_uv(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return x * self.c + y * self.s, -x * self.s + y * self.c
+
+    def to_search(self, pts: np.ndarray) -> np.ndarray:
+        pts = np.asarray(pts, np.float64).reshape(-1, 2)
+        u, v = pts[:, 0], pts[:, 1]
+        return np.stack([u * self.c - v * self.s, u * self.s + v * self.c], axis=1)
+
+
+MAX_CROSS = 16  # level px: ink pieces wider than this across the text direction are not characters
+
+
+class _Level:
+    """One pyramid level of the ink map with its connected components (computed once)."""
+
+    def __init__(self, binary: np.ndarray, lev: int) -> None:
+        self.binary = binary
+        self.lev = lev
+        self.n, self.labels, self.stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(binary, 8, cv2.CV_32S, _CCL)
+
+    def characters_only(self, frame: _Frame) -> np.ndarray:
+        """The ink map without pieces that extend too far across the text direction to be characters
+        (page edges, frames, annotation ellipses, photos): they would fuse with MRZ lines."""
+        st = self.stats
+        w = st[:, 2].astype(np.float64)
+        h = st[:, 3].astype(np.float64)
+        # Bounding-box extent across the text: exact for axis-aligned text, an over-estimate when
+        # rotated (by up to 1 + 2|cos*sin| for a compact character); suspects are measured exactly.
+        cross = np.abs(w * frame.s) + np.abs(h * frame.c)
+        bad = cross > MAX_CROSS * (1.0 + 2.0 * abs(frame.c * frame.s))
+        bad[0] = True
+        # Only pieces long enough along the text to hold a few characters are looked at closely;
+        # shorter ones are just characters too large for this level (the next level handles them).
+        along = np.abs(w * frame.c) + np.abs(h * frame.s)
+        suspect = np.flatnonzero(bad & (along >= 2 * MAX_CROSS))
+        suspect = suspect[suspect > 0]
+        keep_y: list[np.ndarray] = []
+        keep_x: list[np.ndarray] = []
+        for i in suspect:
+            x, y, bw, bh = (int(v) for v in st[i, :4])
+            ys, xs = np.nonzero(self.labels[y : y + bh, x : x + bw] == i)
+            v = ys * frame.c - xs * frame.s
+            vmin = float(v.min())
+            if float(v.max()) - vmin + 1.0 <= MAX_CROSS:
+                bad[i] = False  # a rotated run of merged characters: keep
+                continue
+            # Characters touching a frame, an ellipse or a page edge: keep the rows (across the text
+            # direction) where the piece is dense along the text, i.e. where it is text.
+            u = xs * frame.c + ys * frame.s
+            rows = (v - vmin).astype(np.intp)
+            counts = np.bincount(rows)
+            dense = counts >= max(6.0, 0.2 * (float(u.max() - u.min()) + 1.0))
+            if dense.any():
+                sel = dense[rows]
+                keep_y.append(ys[sel] + y)
+                keep_x.append(xs[sel] + x)
+        if not bad[1:].any():
+            return self.binary
+        lut = np.where(bad, 0, 255).astype(np.uint8)
+        out = lut.take(self.labels)
+        if keep_y:
+            out[np.concatenate(keep_y), np.concatenate(keep_x)] = 255
+        return out
+
+
+def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
+    lev = level.lev
+    closed = cv2.morphologyEx(level.characters_only(frame), cv2.MORPH_CLOSE, _line_kernel(frame.angle))
+    n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(closed, 8, cv2.CV_32S, _CCL)
+    if n <= 1:
+        return []
+    w = stats[1:, 2].astype(np.float64)
+    h = stats[1:, 3].astype(np.float64)
+    area = stats[1:, 4].astype(np.float64)
+    # length along the text direction from the bounding box (exact for a thin line)
+    length = np.abs(w * frame.c) + np.abs(h * frame.s)
+    thick_est = area / np.maximum(length, 1.0)
+    keep = np.flatnonzero((length >= 40) & (length >= MIN_LINE_ASPECT * np.maximum(thick_est, 2.5))) + 1
+    if keep.size < 2:
+        return []
+    keep = keep[np.argsort(-area[keep - 1])][:80]
+    # Cheap pre-pairing on bounding boxes: only blobs with a plausible partner line get measured.
+    cu, cv = frame.to_uv(stats[keep, 0] + stats[keep, 2] / 2.0, stats[keep, 1] + stats[keep, 3] / 2.0)
+    ln = length[keep - 1]
+    te = np.maximum(thick_est[keep - 1], 1.5)
+    dv = np.abs(cv[:, None] - cv[None, :])
+    tmax = np.maximum(te[:, None], te[None, :])
+    ok = (
+        (dv >= 0.9 * tmax)
+        & (dv <= 6.0 * tmax)
+        & (np.minimum(ln[:, None], ln[None, :]) >= 0.6 * np.maximum(ln[:, None], ln[None, :]))
+        & (np.abs(cu[:, None] - cu[None, :]) <= 0.3 * np.maximum(ln[:, None], ln[None, :]))
+    )
+    keep = keep[ok.any(axis=1)]
+    out: list[_Line] = []
+    f = float(1 << lev)
+    for i in keep:
+        bx, by, bw, bh, ba = (int(v) for v in stats[i])
+        ys, xs = np.nonzero(labels[by : by + bh, bx : bx + bw] == i)
+        # level pixel centres -> search (level-0) pixel centres, then into the (u, v) frame
+        u, v = frame.to_uv((xs + (bx + 0.5)) * f - 0.5, (ys + (by + 0.5)) * f - 0.5)
+        mu, mv = u.mean(), v.mean()
+        du = u - mu
+        slope = float((du * (v - mv)).mean() / max(float((du * du).mean()), 1e-9))
+        if abs(slope) > 0.15:
+            continue
+        resid = v - mv - slope * du
+        k = int(0.015 * (resid.size - 1))
+        part = np.partition(resid, (k, resid.size - 1 - k))
+        lo, hi = float(part[k]), float(part[resid.size - 1 - k])
+        thick = float(hi - lo) + f
+        u0, u1 = float(u.min()) - 0.5 * f, float(u.max()) + 0.5 * f
+        if thick < 2.5 * f or (u1 - u0) < MIN_LINE_ASPECT * thick:
+            continue
+        fill = ba * f * f / ((u1 - u0) * thick)
+        if fill < 0.3:
+            continue
+        out.append(_Line(cx=float(mu), cy=float(mv + (lo + hi) / 2.0), x0=u0, x1=u1, thick=thick,
+                         tilt=slope, fill=float(fill), lev=lev))
+    return out
+
+
+def _compatible(a: _Line, b: _Line) -> float:
+    """0 if b cannot be the MRZ line right below a, else a score in (0, 1]."""
+    t = 0.5 * (a.thick + b.thick)
+    if max(a.thick, b.thick) > 1.6 * min(a.thick, b.thick):
+        return 0.0
+    dy = b.cy - a.cy
+    if not (1.15 * t <= dy <= 3.3 * t):
+        return 0.0
+    la, lb = a.length, b.length
+    ratio = min(la, lb) / max(la, lb)
+    if ratio < 0.7:
+        return 0.0
+    if abs(a.x0 - b.x0) > 2.5 * t + 0.15 * max(la, lb) or abs(a.x1 - b.x1) > 2.5 * t + 0.15 * max(la, lb):
+        return 0.0
+    if abs(a.tilt - b.tilt) > 0.06:
+        return 0.0
+    align = math.exp(-abs(a.x0 - b.x0) / (2.0 * t)) * 0.5 + 0.5
+    return ratio**2 * align * (min(a.thick, b.thick) / max(a.thick, b.thick))
+
+
+def _groups(lines: list[_Line]) -> list[tuple[list[_Line], float]]:
+    lines = sorted(lines, key=lambda l: l.cy)
+    n = len(lines)
+    pair = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            if lines[j].cy - lines[i].cy > 3.5 * max(lines[i].thick, lines[j].thick):
+                break
+            s = _compatible(lines[i], lines[j])
+            if s > 0:
+                pair[(i, j)] = s
+    groups: list[tuple[list[_Line], float]] = []
+    for (i, j), s1 in pair.items():
+        for (j2, k), s2 in pair.items():
+            if j2 != j:
+                continue
+            d1 = lines[j].cy - lines[i].cy
+            d2 = lines[k].cy - lines[j].cy
+            if abs(d1 - d2) > 0.2 * max(d1, d2):
+                continue
+            l3 = [lines[i], lines[j], lines[k]]
+            # TD1: three lines of 30 characters, same start and end (Doc 9303 Part 5 §4.2)
+            t = max(l.thick for l in l3)
+            if min(l.length for l in l3) < 0.88 * max(l.length for l in l3):
+                continue
+            if max(l.x0 for l in l3) - min(l.x0 for l in l3) > 1.5 * t:
+                continue
+            if max(l.x1 for l in l3) - min(l.x1 for l in l3) > 1.5 * t:
+                continue
+            groups.append((l3, 0.5 * (s1 + s2)))
+    for (i, j), s in pair.items():
+        groups.append(([lines[i], lines[j]], s))
+    return groups
+
+
+def _texture(search: np.ndarray, frame: _Frame, ln: _Line) -> tuple[float, float, float]:
+    """(periodicity, pitch, uniformity) of the darkness along a line, from the search gray image.
+
+    MRZ characters sit on a fixed pitch of about one character height (OCR-B, 2.54 mm pitch,
+    Doc 9303 Part 3 §4.3), so the column profile has a strong autocorrelation peak there; ordinary
+    proportional print, page edges and photos do not.
+    """
+    if ln.texture is not None:
+        return ln.texture
+    t = ln.thick
+    width = int(ln.length)
+    height = max(3, int(round(t)))
+    if width < 16:
+        ln.texture = (0.0, 0.0, 0.0)
+        return ln.texture
+    # strip pixel (i, j) -> (u, v) -> search (x, y)
+    u0 = ln.x0
+    v0 = ln.cy + ln.tilt * (u0 - ln.cx) - t / 2.0
+    du = np.array([1.0, ln.tilt])  # d(u, v)/di
+    dv = np.array([0.0, t / height])  # d(u, v)/dj
+    c, s = frame.c, frame.s
+    rot = np.array([[c, -s], [s, c]])
+    a = rot @ np.column_stack([du, dv])
+    b = rot @ np.array([u0, v0])
+    M = np.hstack([a, b[:, None]])
+    strip = cv2.warpAffine(search, M, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_REPLICATE)
+    prof = 255.0 - strip.mean(axis=0)
+    prof -= prof.mean()
+    energy = float((prof * prof).sum())
+    lo, hi = max(2, int(0.55 * t)), min(width // 3, int(1.6 * t) + 1)
+    if energy <= 1e-6 or hi <= lo:
+        ln.texture = (0.0, 0.0, 0.0)
+        return ln.texture
+    acf = np.array([float((prof[:-k] * prof[k:]).sum()) for k in range(lo, hi + 1)]) / energy
+    k = int(np.argmax(acf))
+    # the first lag nearly as strong as the best: digits often correlate best at two pitches
+    first = int(np.flatnonzero(acf >= 0.85 * acf[k])[0])
+    # text all along: pieces of ~2 characters that are blank mean the line is fused with something
+    # else (a frame, an ellipse drawn round the zone, a page edge)
+    n_seg = max(4, min(24, int(width / (2.0 * t))))
+    seg = np.array([float(p.std()) for p in np.array_split(strip.astype(np.float32), n_seg, axis=1)])
+    blank = float(np.mean(seg < 0.3 * float(np.median(seg))))
+    uniform = max(0.0, 1.0 - 3.0 * blank)
+    ln.texture = (float(acf[k]), float(lo + first), uniform)
+    return ln.texture
+
+
+def _score(group: list[_Line], compat: float, search: np.ndarray, frame: _Frame) -> float:
+    t = float(np.mean([l.thick for l in group]))
+    length = float(np.mean([l.length for l in group]))
+    aspect = length / t
+    # An MRZ line is 30, 36 or 44 characters at a pitch of ~1 character height: aspect ~25-50.
+    s_len = min(1.0, aspect / 20.0) * min(1.0, 75.0 / aspect)
+    s_fill = min(1.0, float(np.mean([l.fill for l in group])) / 0.5)
+    s_tex = 1.0
+    for ln in group:
+        # (the pitch itself is not trusted here: the strongest peak is often at 2 pitches on digits)
+        period, _pitch, uniform = _texture(search, frame, ln)
+        s_tex = min(s_tex, min(1.0, max(0.0, (period - 0.1) / 0.4)) * uniform)
+    bonus = 1.1 if len(group) == 3 else 1.0
+    return float(compat * s_len * s_fill * s_tex * bonus)
+
+
+def _line_quad(frame: _Frame, ln: _Line, scale: float) -> np.ndarray:
+    """Four corners (TL, TR, BR, BL) of a line in full-resolution coordinates."""
+    half = ln.thick / 2.0
+    pts = []
+    for x, side in ((ln.x0, -1), (ln.x1, -1), (ln.x1, 1), (ln.x0, 1)):
+        y = ln.cy + ln.tilt * (x - ln.cx) + side * half
+        pts.append((x, y))
+    search = frame.to_search(np.array(pts))
+    return ((search + 0.5) * scale - 0.5).astype(np.float32)
+
+
+def _make_candidate(frame: _Frame, group: list[_Line], score: float, scale: float, lev: int) -> Candidate:
+    quads = [_line_quad(frame, ln, scale) for ln in group]
+    x0 = min(ln.x0 for ln in group)
+    x1 = max(ln.x1 for ln in group)
+    first, last = group[0], group[-1]
+    # block corners: first line's top edge, last line's bottom edge, common left/right extents
+    pts = []
+    for x, ln, side in ((x0, first, -1), (x1, first, -1), (x1, last, 1), (x0, last, 1)):
+        pts.append((x, ln.cy + ln.tilt * (x - ln.cx) + side * ln.thick / 2.0))
+    quad = ((frame.to_search(np.array(pts)) + 0.5) * scale - 0.5).astype(np.float32)
+    d = quad[1] - quad[0]
+    angle = -math.degrees(math.atan2(d[1], d[0]))  # counter-clockwise on screen
+    if angle <= -90.0 or angle > 90.0:  # prefer the more upright reading; flip resolves the rest
+        quad = quad[[2, 3, 0, 1]]
+        quads = [q[[2, 3, 0, 1]] for q in reversed(quads)]
+        angle = angle + 180.0 if angle <= -90.0 else angle - 180.0
+    char_h = float(np.mean([ln.thick for ln in group])) * scale
+    return Candidate(quad=quad, n_lines=len(group), char_height=char_h, angle_deg=angle, score=score,
+                     lines=tuple(quads), level=lev)
+
+
+def _overlap(a: Candidate, b: Candidate) -> float:
+    ia, _ = cv2.intersectConvexConvex(a.quad.astype(np.float32), b.quad.astype(np.float32))
+    if ia <= 0:
+        return 0.0
+    aa = cv2.contourArea(a.quad)
+    ab = cv2.contourArea(b.quad)
+    return float(ia / max(1e-9, min(aa, ab)))
+
+
+def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate]:
+    """Possible MRZ zones in ``img``, best first; ``[]`` when there is none."""
+    search = img.search
+    if min(search.shape) < 16:
+        return []
+    binary = ink_map(search)
+    levels = _pyramid(binary)
+    # orientation votes: level 0 only matters for small images (tiny text); it is the costly one
+    first = 0 if search.size <= 400_000 else 1
+    level_ccs: dict[int, _Level] = {}
+    found: list[Candidate] = []
+
+    def best() -> float:
+        return max((c.score for c in found), default=0.0)
+
+    for k, (angle, weight) in enumerate(_orientations(levels, min(first, len(levels) - 1))):
+        if k > 0 and best() >= STRONG and weight < 0.5:
+            break
+        frame = _Frame(angle)
+        # coarse to fine; the finest level (the costliest) only when nothing convincing was found,
+        # since any zone with characters >= 6 px tall in the search image shows on level 1 already
+        for lev in range(len(levels) - 1, -1, -1):
+            if lev == 0 and len(levels) > 1 and best() >= STRONG:
+                continue
+            if lev not in level_ccs:
+                level_ccs[lev] = _Level(levels[lev], lev)
+            level = level_ccs[lev]
+            for group, compat in _groups(_lines_on_level(level, frame)):
+                s = _score(group, compat, search, frame)
+                if s > 0.05:
+                    found.append(_make_candidate(frame, group, s, img.scale, level.lev))
+    return _merge(found, max_candidates)
+
+
+def _merge(found: list[Candidate], max_candidates: int) -> list[Candidate]:
+    """One candidate per zone: the same MRZ shows on several levels and orientations. The score is
+    the best one; the geometry comes from the finest level that scored nearly as well (more precise),
+    and three lines beat two when they scored as well (TD1 read as its first two lines)."""
+    found = sorted(found, key=lambda c: -c.score)
+    clusters: list[list[Candidate]] = []
+    for c in found:
+        for cl in clusters:
+            if _overlap(c, cl[0]) > 0.5:
+                cl.append(c)
+                break
+        else:
+            clusters.append([c])
+    out: list[Candidate] = []
+    for cl in clusters[:max_candidates]:
+        top = cl[0].score
+        good = [c for c in cl if c.score >= 0.75 * top]
+        pick = max(good, key=lambda c: (c.n_lines, -c.level, c.score))
+        if pick is not cl[0]:
+            pick = dataclasses.replace(pick, score=top)
+        out.append(pick)
+    return out

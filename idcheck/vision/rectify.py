@@ -1,0 +1,509 @@
+"""Cut one upright, normalised strip per MRZ line, with the x centre of every character.
+
+The output follows the contract in :mod:`idcheck.ocr.cells`: ``STRIP_HEIGHT`` px high, OCR-B
+capitals ``CAP_HEIGHT`` px tall and vertically centred, dark ink on light paper
+(:func:`normalise_strip`), plus ``centers`` and ``pitch``. The strip is resampled so that the pitch
+is the same everywhere (``CAP_HEIGHT / CAP_PER_PITCH`` px), even on a photo where perspective makes
+the far end of a line smaller; ``centers`` are then ``left + i * pitch`` up to a small correction.
+
+How:
+
+1. An affine map takes the candidate's quadrilateral to a small working canvas (characters ~16 px
+   tall, taken from the search image when it is sharp enough).
+2. On the canvas each line's top and bottom are measured per chunk and fitted as straight lines
+   (residual tilt), and the slant of vertical strokes is measured (camera tilt makes text look
+   italic).
+3. All lines of the zone share pitch and left margin (Doc 9303 Part 3 §4: fixed 2.54 mm pitch), so
+   their column profiles are added and a comb of N teeth is fitted: ink at the teeth, paper at the
+   gaps between glyphs (OCR-B glyphs are ~0.68 pitch wide) and in the quiet zones beyond both ends.
+   This fixes N (30, or 44 vs 36 for two lines), the pitch and the phase, and, from the pitch in the
+   left and right halves, the foreshortening along the line.
+4. Each line is resampled once (``cv2.remap``) from the full-resolution image (area-reduced first
+   when the characters are much larger than the strip needs) straight into its strip.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..ocr.cells import CAP_HEIGHT, STRIP_HEIGHT, normalise_strip
+from .io import LoadedImage
+from .locate import Candidate
+
+__all__ = ["LineStrip", "line_strips", "LINE_LENGTHS", "GLYPH_WIDTH", "CAP_PER_PITCH", "STRIP_PITCH"]
+
+LINE_LENGTHS = {3: (30,), 2: (44, 36)}  # characters per line by line count (Doc 9303 Parts 4-7)
+GLYPH_WIDTH = 0.68  # OCR-B ink width as a fraction of the 2.54 mm pitch
+CAP_PER_PITCH = 0.98  # OCR-B capital height as a fraction of the pitch
+STRIP_PITCH = CAP_HEIGHT / CAP_PER_PITCH  # px between character centres in a strip (~24.5)
+STRIP_MARGIN = 1.5  # pitches of paper left and right of the ink in a strip
+WORK_HEIGHT = 16.0  # character height on the working canvas, px
+
+
+@dataclass(frozen=True, eq=False)
+class LineStrip:
+    """One rectified MRZ line (see :mod:`idcheck.ocr.cells` for the geometry contract)."""
+
+    image: np.ndarray  # uint8, STRIP_HEIGHT x width, dark ink on light paper
+    centers: np.ndarray  # float32 (n_chars,), x centre of each character in ``image``
+    pitch: float  # mean px between centres in ``image``
+    n_chars: int
+    alternatives: tuple[int, ...]  # other plausible character counts, most likely first
+    quad: np.ndarray  # float32 4x2, the line's ink in full-resolution coordinates (TL, TR, BR, BL)
+    char_height: float  # capital height in full-resolution px (mean over the line)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _order_for(cand: Candidate, flip: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    quad = np.asarray(cand.quad, np.float64)
+    lines = [np.asarray(q, np.float64) for q in cand.lines] or [quad]
+    if flip:
+        quad = quad[[2, 3, 0, 1]]
+        lines = [q[[2, 3, 0, 1]] for q in reversed(lines)]
+    return quad, lines
+
+
+def _affine_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares 3x3 affine map of 4 points (a parallelogram fit: no spurious perspective)."""
+    X = np.column_stack([src, np.ones(len(src))])
+    P, *_ = np.linalg.lstsq(X, dst, rcond=None)
+    return np.vstack([P.T, [0.0, 0.0, 1.0]])
+
+
+def _ink(canvas: np.ndarray, char_h: float) -> np.ndarray:
+    """Float darkness relative to the local paper (black-hat), 0 on paper."""
+    k = max(3, int(round(char_h * 0.45)) | 1)
+    kern = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    return cv2.morphologyEx(canvas, cv2.MORPH_BLACKHAT, kern).astype(np.float32)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of the True runs of a 1-D boolean array."""
+    if not mask.any():
+        return []
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def _fit(xs: list[float], ys: list[float], fallback: float) -> tuple[float, float]:
+    """Robust straight line y = a + b x (b limited to a small residual tilt)."""
+    if len(xs) >= 3:
+        x = np.asarray(xs)
+        y = np.asarray(ys)
+        b, a = np.polyfit(x, y, 1)
+        resid = np.abs(y - (a + b * x))
+        keep = resid <= max(1.0, 2.5 * float(np.median(resid)))
+        if 3 <= keep.sum() < len(xs):
+            b, a = np.polyfit(x[keep], y[keep], 1)
+        if abs(b) < 0.08:
+            return float(a), float(b)
+        return float(np.median(y)), 0.0
+    if xs:
+        return float(np.median(ys)), 0.0
+    return fallback, 0.0
+
+
+@dataclass
+class _Line:
+    """A line measured on the working canvas."""
+
+    top: tuple[float, float]  # y = a + b x of the ink top
+    bottom: tuple[float, float]
+    left: float  # rough ink extent (the comb fit decides the final one)
+    right: float
+    profile: np.ndarray  # ink per canvas column inside the band, minus the ink just outside it
+
+    def centre(self, x: np.ndarray | float) -> np.ndarray | float:
+        return 0.5 * (self.top[0] + self.bottom[0]) + 0.5 * (self.top[1] + self.bottom[1]) * x
+
+    @property
+    def centre_y(self) -> float:
+        return float(self.centre(0.5 * (self.left + self.right)))
+
+    @property
+    def height(self) -> float:
+        xm = 0.5 * (self.left + self.right)
+        return (self.bottom[0] + self.bottom[1] * xm) - (self.top[0] + self.top[1] * xm)
+
+
+def _measure_line(ink: np.ndarray, y0: float, y1: float, x0: float, x1: float, hw: float) -> _Line | None:
+    """Refine one line on the working canvas from its rough box [x0, x1] x [y0, y1]."""
+    H, W = ink.shape
+    pad = 0.6 * hw
+    ya, yb = max(0, int(y0 - pad)), min(H, int(math.ceil(y1 + pad)))
+    xa, xb = max(0, int(x0)), min(W, int(math.ceil(x1)))
+    if yb - ya < 4 or xb - xa < 4 * hw:
+        return None
+    band = ink[ya:yb, xa:xb]
+    # 1. top and bottom per chunk -> straight lines
+    n_chunks = max(3, min(8, int((xb - xa) / (5 * hw))))
+    edges = np.linspace(0, xb - xa, n_chunks + 1).astype(int)
+    xs_c: list[float] = []
+    ty: list[float] = []
+    by: list[float] = []
+    centre_row = 0.5 * (y0 + y1) - ya
+    for c0, c1 in zip(edges[:-1], edges[1:]):
+        prof = band[:, c0:c1].sum(axis=1)
+        if prof.max() <= 0:
+            continue
+        runs = _runs(prof >= 0.2 * prof.max())
+        # the run at (or nearest) the expected centre, merged with neighbours across 1-2 px gaps
+        lo, hi = min(runs, key=lambda r: 0 if r[0] <= centre_row < r[1] else min(abs(r[0] - centre_row), abs(r[1] - centre_row)))
+        for r0, r1 in runs:
+            if r1 <= lo and lo - r1 <= 2:
+                lo = r0
+            if r0 >= hi and r0 - hi <= 2:
+                hi = r1
+        if hi - lo < 0.5 * hw or hi - lo > 1.8 * hw:
+            continue
+        xs_c.append(xa + 0.5 * (c0 + c1))
+        ty.append(ya + lo - 0.5)
+        by.append(ya + hi - 0.5)
+    if len(xs_c) < 2:
+        return None
+    top = _fit(xs_c, ty, y0)
+    bottom = _fit(xs_c, by, y1)
+    if abs(top[1] - bottom[1]) > 0.01:
+        # top and bottom of a line are parallel up to mild perspective: one slope for both
+        x = np.concatenate([xs_c, xs_c])
+        yv = np.concatenate([ty, by])
+        off = np.concatenate([np.zeros(len(xs_c)), np.ones(len(xs_c))])
+        (a, d, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), off, x]), yv, rcond=None)
+        if abs(b) >= 0.08:
+            a, b, d = float(np.median(ty)), 0.0, float(np.median(by) - np.median(ty))
+        top, bottom = (float(a), float(b)), (float(a + d), float(b))
+    # 2. columns with more ink inside the band than just above and below it: background patterns
+    #    and noise are on both sides, text only inside
+    h_line = float(np.median(np.asarray(by) - np.asarray(ty)))
+    xs = np.arange(W, dtype=np.float64)
+    t_rows = top[0] + top[1] * xs
+    b_rows = bottom[0] + bottom[1] * xs
+    yy = np.arange(H, dtype=np.float64)[:, None]
+    inside = (yy >= t_rows[None, :] - 1.0) & (yy <= b_rows[None, :] + 1.0)
+    above = (yy >= t_rows[None, :] - 0.65 * h_line) & (yy < t_rows[None, :] - 0.2 * h_line)
+    below = (yy > b_rows[None, :] + 0.2 * h_line) & (yy <= b_rows[None, :] + 0.65 * h_line)
+    n_in = np.maximum(inside.sum(axis=0), 1)
+    # a background pattern is on both sides; a frame line or an ellipse drawn round the zone on
+    # one side only: the cleaner side is the reference
+    out_a = (ink * above).sum(axis=0) / np.maximum(above.sum(axis=0), 1)
+    out_b = (ink * below).sum(axis=0) / np.maximum(below.sum(axis=0), 1)
+    col = (ink * inside).sum(axis=0) / n_in - np.minimum(out_a, out_b)
+    profile = np.maximum(col, 0.0).astype(np.float64) * n_in
+    # rough extent: the densest run of text columns (smoothed over ~1 pitch)
+    k = max(3, int(round(0.9 * h_line)) | 1)
+    smooth = np.convolve(col, np.ones(k) / k, mode="same")
+    ref = float(np.median(smooth[xa:xb])) if xb > xa else 0.0
+    if ref <= 0:
+        return None
+    merged: list[list[int]] = []
+    for r0, r1 in _runs(smooth >= 0.3 * ref):
+        if merged and r0 - merged[-1][1] <= 0.9 * h_line:
+            merged[-1][1] = r1
+        else:
+            merged.append([r0, r1])
+    seg = max(merged, key=lambda sg: float(np.maximum(smooth[sg[0] : sg[1]], 0).sum()))
+    left = seg[0] + (k // 2) * 0.5 - 0.5  # the box filter widened the run by half its width
+    right = seg[1] - 1 - (k // 2) * 0.5 + 0.5
+    return _Line(top=top, bottom=bottom, left=float(left), right=float(right), profile=profile)
+
+
+def _shear(ink: np.ndarray, lines: list[_Line]) -> float:
+    """Slant of the characters' vertical strokes, dx/dy (camera tilt leaves text italic-looking).
+
+    From the orientation of near-vertical edges inside the line bands: an upright stroke has a
+    horizontal gradient only; a stroke leaning by s has gy/gx = -s. Round and diagonal strokes
+    (O, A, V, <) are symmetric and cancel out in the weighted median.
+    """
+    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
+    vals: list[np.ndarray] = []
+    wts: list[np.ndarray] = []
+    for ln in lines:
+        a, b = int(max(0, ln.left)), int(min(ink.shape[1], ln.right + 1))
+        xm = 0.5 * (ln.left + ln.right)
+        y0 = int(max(0, math.floor(ln.top[0] + ln.top[1] * xm) + 1))
+        y1 = int(min(ink.shape[0], math.ceil(ln.bottom[0] + ln.bottom[1] * xm)))
+        if b - a < 8 or y1 - y0 < 3:
+            continue
+        bx = gx[y0:y1, a:b].ravel()
+        by = gy[y0:y1, a:b].ravel()
+        sel = (np.abs(bx) > 2.5 * np.abs(by)) & (np.abs(bx) > 0.25 * float(np.abs(bx).max() + 1e-6))
+        if sel.sum() < 20:
+            continue
+        vals.append(-by[sel] / bx[sel])
+        wts.append(bx[sel] ** 2)
+    if not vals:
+        return 0.0
+    v = np.concatenate(vals)
+    w = np.concatenate(wts)
+    order = np.argsort(v)
+    cum = np.cumsum(w[order])
+    med = float(v[order][np.searchsorted(cum, 0.5 * cum[-1])])
+    return med if abs(med) <= 0.4 else 0.0
+
+
+# --------------------------------------------------------------------------------------- comb fit
+def _comb_positions(t: np.ndarray, mid: float, pitch: float, curve: float, n: int) -> np.ndarray:
+    """x of character index ``t`` (may be fractional): ``mid`` is the x of the middle character;
+    ``curve`` is the relative change of pitch per pixel (foreshortening), 0 for a flat view."""
+    d = t - 0.5 * (n - 1)
+    return mid + pitch * d + 0.5 * curve * pitch * pitch * d * d
+
+
+def _fit_comb(
+    profile: np.ndarray, n: int, pitch: float, mid: float, *, rel: float, off: float, curve: float = 0.0
+) -> tuple[float, float, float]:
+    """Best (score, pitch, mid) of a comb of ``n`` teeth on ``profile``.
+
+    Score: mean ink at the teeth minus mean ink at the n + 1 gaps between and around them, minus the
+    ink one pitch beyond either end (the quiet zone; without it a comb off by one character scores
+    nearly as well). Pitches within ``rel`` (a fraction) of ``pitch``, middles within ``off`` pitches
+    of ``mid``; a coarse grid, then a fine one around the best.
+    """
+    if pitch <= 1.0 or n < 2 or profile.size < 4:
+        return (-math.inf, 0.0, 0.0)
+    k = max(1, int(round(0.25 * pitch)))
+    smooth = np.convolve(profile, np.ones(k) / k, mode="same")
+    xs = np.arange(smooth.size, dtype=np.float64)
+    teeth = np.arange(n, dtype=np.float64)
+    gaps = np.arange(n + 1, dtype=np.float64) - 0.5
+    quiet = np.array([-1.25, -1.0, -0.75, n - 0.25, n, n + 0.25], dtype=np.float64)
+
+    def evaluate(ps: np.ndarray, offs: np.ndarray) -> tuple[float, float, float]:
+        P = ps[:, None, None]
+        M = mid + offs[None, :, None] * P  # (pitches, offsets, 1)
+        on = np.interp(_comb_positions(teeth, M, P, curve, n), xs, smooth, left=0.0, right=0.0).mean(-1)
+        gap = np.interp(_comb_positions(gaps, M, P, curve, n), xs, smooth, left=0.0, right=0.0).mean(-1)
+        q = np.interp(_comb_positions(quiet, M, P, curve, n), xs, smooth, left=0.0, right=0.0)
+        score = on - gap - 0.5 * (q[..., :3].mean(-1) + q[..., 3:].mean(-1))
+        i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+        return float(score[i, j]), float(ps[i]), float(mid + offs[j] * ps[i])
+
+    ps = pitch * np.linspace(1.0 - rel, 1.0 + rel, max(3, int(round(rel * 200)) | 1))
+    offs = np.linspace(-off, off, max(3, int(round(off * 24)) | 1))
+    score, p_best, m_best = evaluate(ps, offs)
+    step_p = (ps[1] - ps[0]) if ps.size > 1 else 0.01 * pitch
+    step_o = (offs[1] - offs[0]) if offs.size > 1 else 0.05
+    ps2 = p_best + np.linspace(-step_p, step_p, 5)
+    offs2 = (m_best - mid) / p_best + np.linspace(-step_o, step_o, 5)
+    score2, p2, m2 = evaluate(ps2, offs2)
+    return (score2, p2, m2) if score2 >= score else (score, p_best, m_best)
+
+
+# --------------------------------------------------------------------------------------------- main
+def line_strips(
+    img: LoadedImage,
+    cand: Candidate,
+    flip: bool = False,
+    *,
+    n_chars: int | None = None,
+) -> list[LineStrip]:
+    """Upright strips for the lines of ``cand`` (top to bottom); ``flip`` reads it rotated 180 degrees.
+
+    ``n_chars`` forces the number of characters per line (e.g. 36 or 44 for a 2-line zone);
+    otherwise it is 30 for three lines and measured (44 or 36) for two, the other value being
+    listed in ``LineStrip.alternatives``. Returns ``[]`` when the lines cannot be measured.
+    """
+    quad, rough_lines = _order_for(cand, flip)
+    char_h = max(2.0, float(cand.char_height))
+
+    # ---- 1. working canvas: the block through an affine map, characters ~WORK_HEIGHT px tall
+    hw = WORK_HEIGHT
+    r = hw / char_h
+    Lb = 0.5 * (float(np.linalg.norm(quad[1] - quad[0])) + float(np.linalg.norm(quad[2] - quad[3]))) * r
+    Hb = 0.5 * (float(np.linalg.norm(quad[3] - quad[0])) + float(np.linalg.norm(quad[2] - quad[1]))) * r
+    mx, my = max(3.0 * hw, 0.25 * Lb), 1.0 * hw
+    Wc, Hc = int(math.ceil(Lb + 2 * mx)), int(math.ceil(Hb + 2 * my))
+    rect = np.array([[mx, my], [mx + Lb, my], [mx + Lb, my + Hb], [mx, my + Hb]])
+    A = _affine_fit(quad, rect)  # full-res -> canvas
+    if img.scale > 1 and char_h / img.scale >= 0.6 * hw:  # the search image is sharp enough
+        s = img.scale
+        S = np.array([[s, 0, 0.5 * s - 0.5], [0, s, 0.5 * s - 0.5], [0, 0, 1]])  # search -> full
+        src, M = img.search, A @ S
+    else:
+        src, M = img.gray, A
+    canvas = cv2.warpAffine(src, M[:2], (Wc, Hc), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    ink = _ink(canvas, hw)
+
+    # ---- 2. lines, slant
+    lines: list[_Line] = []
+    for q in rough_lines:
+        qc = q @ A[:2, :2].T + A[:2, 2]
+        ln = _measure_line(ink, 0.5 * (qc[0, 1] + qc[1, 1]), 0.5 * (qc[2, 1] + qc[3, 1]),
+                           min(qc[0, 0], qc[3, 0]), max(qc[1, 0], qc[2, 0]), hw)
+        if ln is None:
+            return []
+        lines.append(ln)
+    shear = _shear(ink, lines)
+
+    # ---- 3. one comb for all lines: N, pitch, phase, foreshortening
+    ref_y = lines[0].centre_y
+    xs = np.arange(Wc, dtype=np.float64)
+    joint = np.zeros(Wc, np.float64)
+    for ln in lines:
+        scale = float(np.percentile(ln.profile[ln.profile > 0], 75)) if (ln.profile > 0).any() else 1.0
+        shift = shear * (ln.centre_y - ref_y)  # the slant moves a lower line's columns by shear * dy
+        joint += np.interp(xs + shift, xs, ln.profile, left=0.0, right=0.0) / max(scale, 1e-6)
+    left = float(np.median([ln.left for ln in lines]))
+    right = float(np.median([ln.right for ln in lines]))
+    mid0 = 0.5 * (left + right)
+    options = list(LINE_LENGTHS.get(len(lines), (44, 36)))
+    if n_chars is not None:
+        options = [int(n_chars)] + [o for o in options if o != int(n_chars)]
+    fits = {n: _fit_comb(joint, n, (right - left) / (n - (1.0 - GLYPH_WIDTH)), mid0, rel=0.15, off=1.6) for n in options}
+    chosen = int(n_chars) if n_chars is not None else max(options, key=lambda n: fits[n][0])
+    alternatives = tuple(sorted((o for o in options if o != chosen), key=lambda n: -fits[n][0]))
+    score, pitch_c, mid_c = fits[chosen]
+    if not pitch_c > 0:
+        return []
+    curve = _foreshortening(joint, chosen, pitch_c, mid_c)
+    if curve:
+        s2, p2, m2 = _fit_comb(joint, chosen, pitch_c, mid_c, rel=0.04, off=0.5, curve=curve)
+        if s2 > score:
+            pitch_c, mid_c = p2, m2
+        else:
+            curve = 0.0
+
+    # ---- 4. one strip per line, resampled once from full resolution
+    A_inv = np.linalg.inv(A)
+    out = []
+    for ln in lines:
+        mid_line = mid_c - shear * (ln.centre_y - ref_y)
+        out.append(_cut_strip(img, A_inv, ln, chosen, alternatives, pitch_c, mid_line, curve, shear, char_h / hw))
+    return out
+
+
+def _foreshortening(profile: np.ndarray, n: int, pitch: float, mid: float) -> float:
+    """Relative change of pitch per canvas px, from combs fitted to each half of the line."""
+    half = n // 2
+    if half < 8:
+        return 0.0
+    # middle of the left half (characters 0 .. half-1) and of the right half
+    off = 0.5 * (n - half)
+    fl = _fit_comb(profile, half, pitch, mid - off * pitch, rel=0.08, off=0.3)
+    fr = _fit_comb(profile, half, pitch, mid + off * pitch, rel=0.08, off=0.3)
+    if not (fl[1] > 0 and fr[1] > 0):
+        return 0.0
+    dist = fr[2] - fl[2]  # canvas px between the two half-line middles
+    if dist <= 0:
+        return 0.0
+    curve = (fr[1] - fl[1]) / (pitch * dist)
+    if abs(fr[1] - fl[1]) < 0.02 * pitch or abs(curve * n * pitch) > 0.4:
+        return 0.0  # no measurable foreshortening, or implausibly strong
+    return float(curve)
+
+
+def _cut_strip(
+    img: LoadedImage,
+    A_inv: np.ndarray,
+    ln: _Line,
+    n: int,
+    alternatives: tuple[int, ...],
+    pitch_c: float,
+    mid_c: float,
+    curve: float,
+    shear: float,
+    canvas_to_full: float,
+) -> LineStrip:
+    P = STRIP_PITCH
+    margin = STRIP_MARGIN * P
+    u0 = margin + 0.5 * GLYPH_WIDTH * P  # strip x of the first character's centre
+    width = int(math.ceil(2 * u0 + (n - 1) * P))
+    cy = (STRIP_HEIGHT - 1) / 2.0
+    # strip (u, v) -> canvas (x, y): x follows the comb (uniform pitch in the strip), y the line's
+    # centre line; both axes scale with the local pitch; the slant is undone.
+    u = np.arange(width, dtype=np.float64)
+    t = (u - u0) / P
+    x = _comb_positions(t, mid_c, pitch_c, curve, n)
+    local = (pitch_c + curve * pitch_c * pitch_c * (t - 0.5 * (n - 1))) / P  # canvas px per strip px
+    yc = np.asarray(ln.centre(x), np.float64)
+    v = np.arange(STRIP_HEIGHT, dtype=np.float64)[:, None] - cy
+    Y = yc[None, :] + v * local[None, :]
+    X = x[None, :] + shear * (Y - yc[None, :])
+    # canvas -> full resolution -> the source image
+    char_full = CAP_HEIGHT * float(np.mean(local)) * canvas_to_full
+    fx = A_inv[0, 0] * X + A_inv[0, 1] * Y + A_inv[0, 2]
+    fy = A_inv[1, 0] * X + A_inv[1, 1] * Y + A_inv[1, 2]
+    corners = np.array([[fx[0, 0], fy[0, 0]], [fx[0, -1], fy[0, -1]], [fx[-1, -1], fy[-1, -1]], [fx[-1, 0], fy[-1, 0]]])
+    src, T = _source_for(img, corners, char_full, float(CAP_HEIGHT))
+    map_x = (T[0, 0] * fx + T[0, 1] * fy + T[0, 2]).astype(np.float32)
+    map_y = (T[1, 0] * fx + T[1, 1] * fy + T[1, 2]).astype(np.float32)
+    strip = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    strip = normalise_strip(strip)
+    centers = _refine_centers(strip, u0 + np.arange(n) * P, P)
+    pitch = float(centers[-1] - centers[0]) / (n - 1) if n > 1 else P
+    # the ink box of the line (first glyph's left edge .. last glyph's right edge, cap height)
+    half_w = 0.5 * GLYPH_WIDTH * P
+    box_u = np.array([centers[0] - half_w, centers[-1] + half_w])
+    h = CAP_HEIGHT / 2.0
+    quad = []
+    for uu, vv in ((box_u[0], -h), (box_u[1], -h), (box_u[1], h), (box_u[0], h)):
+        tt = (uu - u0) / P
+        xx = float(_comb_positions(np.array(tt), mid_c, pitch_c, curve, n))
+        ll = (pitch_c + curve * pitch_c * pitch_c * (tt - 0.5 * (n - 1))) / P
+        yy = float(ln.centre(xx)) + vv * ll
+        xx += shear * (yy - float(ln.centre(xx)))
+        quad.append(((A_inv[:2, :2] @ np.array([xx, yy])) + A_inv[:2, 2]))
+    return LineStrip(image=strip, centers=centers.astype(np.float32), pitch=pitch, n_chars=n,
+                     alternatives=alternatives, quad=np.array(quad, np.float32), char_height=char_full)
+
+
+def _source_for(img: LoadedImage, corners: np.ndarray, char_full: float, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """The image to sample from and the 3x3 matrix taking full-res coordinates into it."""
+    if img.scale > 1 and char_full / img.scale >= 1.2 * cap and not img.full_decoded:
+        s = img.scale  # the search image is sharp enough: no full decode needed
+        return img.search, np.array([[1 / s, 0, 0.5 / s - 0.5], [0, 1 / s, 0.5 / s - 0.5], [0, 0, 1]])
+    gray = img.gray
+    factor = int(char_full / (1.5 * cap))
+    if factor < 2:
+        return gray, np.eye(3)
+    # crop around the line and reduce by an integer factor with INTER_AREA (no aliasing)
+    pad = 2.0 * char_full
+    x0 = int(max(0, math.floor(corners[:, 0].min() - pad)))
+    y0 = int(max(0, math.floor(corners[:, 1].min() - pad)))
+    x1 = int(min(gray.shape[1], math.ceil(corners[:, 0].max() + pad)))
+    y1 = int(min(gray.shape[0], math.ceil(corners[:, 1].max() + pad)))
+    if x1 - x0 < 2 * factor or y1 - y0 < 2 * factor:
+        return gray, np.eye(3)
+    small = cv2.resize(gray[y0:y1, x0:x1], ((x1 - x0) // factor, (y1 - y0) // factor), interpolation=cv2.INTER_AREA)
+    fx = small.shape[1] / (x1 - x0)
+    fy = small.shape[0] / (y1 - y0)
+    return small, np.array([[fx, 0, fx * (0.5 - x0) - 0.5], [0, fy, fy * (0.5 - y0) - 0.5], [0, 0, 1]])
+
+
+def _refine_centers(strip: np.ndarray, centers: np.ndarray, pitch: float) -> np.ndarray:
+    """Small correction ``a + b i`` of the nominal centres from the ink centroid of each cell."""
+    n = len(centers)
+    idx = np.arange(n, dtype=np.float64)
+    ink = 255.0 - strip.astype(np.float32)
+    ink = np.maximum(ink - float(np.median(ink)), 0.0)
+    col = ink[STRIP_HEIGHT // 4 : STRIP_HEIGHT - STRIP_HEIGHT // 4].sum(axis=0).astype(np.float64)
+    xs = np.arange(col.size, dtype=np.float64)
+    centers = centers.astype(np.float64)
+    obs = np.full(n, np.nan)
+    for i, c in enumerate(centers):
+        lo = int(max(0, math.floor(c - 0.5 * pitch)))
+        hi = int(min(col.size, math.ceil(c + 0.5 * pitch)))
+        w = col[lo:hi]
+        tot = float(w.sum())
+        if tot > 0:
+            obs[i] = float((w * xs[lo:hi]).sum()) / tot
+    resid = obs - centers
+    ok = np.isfinite(resid)
+    if ok.sum() < max(6, n // 3):
+        return centers
+    keep = ok & (np.abs(resid - np.nanmedian(resid)) <= 0.2 * pitch)
+    if keep.sum() < max(6, n // 3):
+        return centers
+    corr = np.polyval(np.polyfit(idx[keep], resid[keep], 1), idx)
+    if np.abs(corr).max() > 0.25 * pitch:
+        return centers
+    return centers + corr
