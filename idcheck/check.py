@@ -133,6 +133,12 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     if not mrz.valid:
         reasons = tuple(f"check_digit_failed:{name}" for name in mrz.failed_checks)
         return AgeCheck(Decision.RETRY, reasons + extra, None, document=document, mrz=mrz, **base)
+    # Two readings verify and neither is clearly likelier: the check digits cannot vouch for the date.
+    unsure = [f for f in ("birth_date", "birth_date_check", "expiry_date", "expiry_date_check") if f in mrz.ambiguous]
+    if unsure:
+        reasons = tuple(f"ambiguous_reading:{f.removesuffix('_check')}" for f in unsure)
+        return AgeCheck(Decision.RETRY, tuple(dict.fromkeys(reasons)) + extra, None, document=document, mrz=mrz,
+                        **base)
     if min_confidence is not None and mrz.confidence is not None and mrz.confidence < min_confidence:
         return AgeCheck(Decision.RETRY, ("low_confidence",) + extra, None, document=document, mrz=mrz, **base)
     try:

@@ -24,18 +24,8 @@ VALID = json.loads((VECTORS / "valid.json").read_text(encoding="utf-8"))
 INVALID = json.loads((VECTORS / "invalid.json").read_text(encoding="utf-8"))
 
 # Known bugs, reported to the lead: read_mrz_text "repairs" K/X to "<" in fields no check digit covers.
-_UNCOVERED_FILLER_REPAIR = pytest.mark.xfail(
-    reason="decode.text_options turns a trailing X/K run into fillers in fields no check digit covers "
-           "(nationality XXX -> <<<), so the repair is never verified",
-    strict=True,
-)
-_READ_BUGS = {"icao-mrv-a-older-xxx": _UNCOVERED_FILLER_REPAIR, "icao-mrv-b-older-xxx": _UNCOVERED_FILLER_REPAIR}
-_LONG_NUMBER_BROKEN_BY_REPAIR = pytest.mark.xfail(
-    reason="decode._group_valid accepts any long-number reading, so a composite-driven repair breaks the "
-           "long-number check that verified on the raw text",
-    strict=True,
-)
-_INVALID_READ_BUGS = {"belgium-bo-03003-bad-dob-check": _LONG_NUMBER_BROKEN_BY_REPAIR}
+_READ_BUGS: dict = {}
+_INVALID_READ_BUGS: dict = {}
 
 
 def _ids(vectors: list[dict]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .. import checkdigit
@@ -37,14 +37,24 @@ TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "B
 FILLER_LOOKALIKES = "KX"
 
 
+#: A second verified reading this close in log-probability to the best makes the read ambiguous.
+AMBIGUITY_MARGIN = 2.3
+
+
 @dataclass(frozen=True)
 class Decoded:
-    """A decoded reading: the lines, their total log-probability and per-field confidence."""
+    """A decoded reading: the lines, their log-probability, per-field confidence, and ambiguity.
+
+    ``ambiguous`` names the fields that differ between the best verified reading and a runner-up
+    that verifies too and is nearly as probable (within ``AMBIGUITY_MARGIN``): the check digits
+    cannot tell which one is true, so those fields must not be trusted.
+    """
 
     lines: tuple[str, ...]
     logp: float
     field_confidence: dict[str, float]
     confidence: float
+    ambiguous: tuple[str, ...] = ()
 
 
 def position_alphabet(layout: Layout) -> list[list[str]]:
@@ -58,24 +68,36 @@ def position_alphabet(layout: Layout) -> list[list[str]]:
 
 
 def _filler_run(line: str, start: int, stop: int) -> set[int]:
-    """Positions of a trailing run (≥ 2) of K/X/< that reaches the end of a field: fillers misread."""
+    """Positions in a field's trailing run of K/X/``<`` that must be misread fillers.
+
+    After the first ``<`` of the run a letter cannot continue a name or number, and four or more
+    two or more K/X in the run end no real name or number; one K or X right before the fillers
+    (ALEX<<<) is kept.
+    """
     i = stop
     while i > start and line[i - 1] in FILLER_LOOKALIKES + "<":
         i -= 1
-    if stop - i >= 2 and any(c in FILLER_LOOKALIKES for c in line[i:stop]):
+    run = line[i:stop]
+    if sum(c in FILLER_LOOKALIKES for c in run) >= 2:
         return set(range(i, stop))
-    return set()
+    first_filler = run.find("<")
+    if first_filler < 0:
+        return set()
+    return {i + k for k in range(first_filler, len(run))}
 
 
 def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]]]:
     """Options for OCR text: the character read, plus type-aware repairs at a cost.
 
-    Digit-for-digit changes are never offered: only letter/digit look-alikes and K/X for ``<``.
+    Digit-for-digit changes are never offered: only letter/digit look-alikes where the field's type
+    demands them (a letter in a digit field, a digit in a letter field) and K/X for ``<``. Where
+    letters and digits are both legal (document numbers, optional data) the text is taken as read:
+    swapping O for 0 there is a guess the check digits alone cannot vouch for.
     """
     alphabet = position_alphabet(layout)
     fillerish: set[tuple[int, int]] = set()
     for f in layout.fields:
-        if f.kind in (Kind.NAME, Kind.ALNUM, Kind.ALPHA):
+        if f.kind in (Kind.NAME, Kind.ALNUM):
             fillerish |= {(f.line, p) for p in _filler_run(lines[f.line], f.start, f.stop)}
     out: list[list[list[Option]]] = []
     for li, line in enumerate(lines):
@@ -83,7 +105,8 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
         for pi, char in enumerate(line):
             allowed = alphabet[li][pi]
             opts: dict[str, float] = {char: 0.0 if char in allowed else FOREIGN_LOGP}
-            alternatives = [TO_DIGIT.get(char), TO_DIGIT_EXTRA.get(char), TO_LETTER.get(char)]
+            alternatives = [] if char in allowed and allowed == ALLOWED[Kind.ALNUM] else \
+                [TO_DIGIT.get(char), TO_DIGIT_EXTRA.get(char), TO_LETTER.get(char)]
             if char in FILLER_LOOKALIKES:
                 alternatives.append("<")
             for alt in alternatives:
@@ -138,18 +161,50 @@ def _kbest(lists: Sequence[Sequence[float]], limit: int) -> Iterator[tuple[float
 class _Reading:
     chars: dict[tuple[int, int], str]
     logp: float
+    verified: bool = True
+
+
+Validator = Callable[[dict[tuple[int, int], str]], bool]
 
 
 def _positions(spans: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
     return [(line, p) for line, start, stop in spans for p in range(start, stop)]
 
 
-def _group_valid(check: Check, text: str, digit: str) -> bool:
-    if check.filler_if_empty and digit == "<":
-        return set(text) <= {"<"}
-    if check.long_number and digit == "<":
-        return True  # verified with the optional data by parse(); the composite still covers it
-    return checkdigit.is_valid(text, digit)
+def _text(chars: dict[tuple[int, int], str], positions: Sequence[tuple[int, int]]) -> str:
+    return "".join(chars[p] for p in positions)
+
+
+def _validator(layout: Layout, check: Check) -> tuple[list[tuple[int, int]], Validator]:
+    """The positions a check group spans and the test a reading of them must pass."""
+    covered = _positions(check.covers)
+    digit_pos = (check.line, check.pos)
+    if check.long_number:
+        # TD1/TD2 long numbers (Part 5/6 note j): with ``<`` in the check position the number goes on
+        # in the optional data, followed by its check digit; issuers differ on counting the filler.
+        opt = layout.field("optional_data")
+        spill = [(opt.line, p) for p in range(opt.start, opt.stop)]
+
+        def long_number(chars: dict[tuple[int, int], str]) -> bool:
+            principal, digit = _text(chars, covered), chars[digit_pos]
+            if digit != "<":
+                return checkdigit.is_valid(principal, digit)
+            rest = _text(chars, spill)
+            end = rest.find("<")
+            if end < 1:
+                return False
+            overflow, printed = rest[: end - 1], rest[end - 1]
+            return any(checkdigit.is_valid(v, printed) for v in (principal + overflow, principal + "<" + overflow))
+
+        return covered + spill + [digit_pos], long_number
+
+    def simple(chars: dict[tuple[int, int], str]) -> bool:
+        text, digit = _text(chars, covered), chars[digit_pos]
+        if check.filler_if_empty and digit == "<":
+            return set(text) <= {"<"}
+        return checkdigit.is_valid(text, digit)
+
+    return covered + [digit_pos], simple
 
 
 def _pruned(options: Sequence[Option]) -> list[Option]:
@@ -157,49 +212,67 @@ def _pruned(options: Sequence[Option]) -> list[Option]:
     return [o for o in options[:MAX_OPTIONS] if o[1] >= best + MIN_RELATIVE_LOGP]
 
 
-def _group_readings(options: Options, positions: list[tuple[int, int]], check: Check | None) -> list[_Reading]:
-    """Best readings of a group, verified against ``check`` when there is one (best first)."""
+def _group_readings(options: Options, positions: list[tuple[int, int]], valid: Validator | None,
+                    observed: Sequence[str] | None) -> list[_Reading]:
+    """Best readings of a group that pass ``valid`` (best first); the observed one when none does."""
     opts = [_pruned(options[li][pi]) for li, pi in positions]
     scores = [[o[1] for o in x] for x in opts]
-    valid: list[_Reading] = []
-    for logp, idx in _kbest(scores, MAX_POPS if check else MAX_VALID):
-        chars = [opts[k][i][0] for k, i in enumerate(idx)]
-        if check and not _group_valid(check, "".join(chars[:-1]), chars[-1]):
-            continue
-        valid.append(_Reading(dict(zip(positions, chars)), logp))
-        if len(valid) >= MAX_VALID:
-            break
-    if not valid:  # nothing verifies: keep the most probable reading and let the check fail
-        valid.append(_Reading({pos: o[0][0] for pos, o in zip(positions, opts)}, sum(s[0] for s in scores)))
-    return valid
+    found: list[_Reading] = []
+    for logp, idx in _kbest(scores, MAX_POPS if valid else MAX_VALID):
+        chars = {pos: opts[k][i][0] for k, (pos, i) in enumerate(zip(positions, idx))}
+        if valid is None or valid(chars):
+            found.append(_Reading(chars, logp))
+            if len(found) >= MAX_VALID:
+                break
+    if not found:
+        # Nothing verifies: keep the characters as observed (or the most probable ones), unrepaired;
+        # the check then fails downstream.
+        kept = {(li, pi): observed[li][pi] if observed else options[li][pi][0][0] for li, pi in positions}
+        logp = sum(dict(options[li][pi]).get(kept[(li, pi)], FOREIGN_LOGP) for li, pi in positions)
+        found.append(_Reading(kept, logp, verified=False))
+    return found
 
 
-def decode(layout: Layout, options: Options) -> Decoded:
-    """The most probable reading that verifies every check digit it can (see module docstring)."""
-    chosen: dict[tuple[int, int], str] = {}
-    chosen_logp: dict[tuple[int, int], float] = {}
-    for li in range(layout.lines):
-        for pi in range(layout.length):
-            char, logp = options[li][pi][0]
-            chosen[(li, pi)], chosen_logp[(li, pi)] = char, logp
+def _differing_fields(layout: Layout, a: dict[tuple[int, int], str], b: dict[tuple[int, int], str]) -> set[str]:
+    diff = {pos for pos in a if b.get(pos, a[pos]) != a[pos]}
+    names = {f.name for f in layout.fields if any((f.line, p) in diff for p in range(f.start, f.stop))}
+    names |= {f"{c.name}_check" for c in layout.checks if (c.line, c.pos) in diff}
+    return names
+
+
+def decode(layout: Layout, options: Options, observed: Sequence[str] | None = None) -> Decoded:
+    """The most probable reading that verifies every check digit it can (see module docstring).
+
+    ``observed``: the text as read (OCR engines); a check group that cannot be made to verify keeps it.
+    """
+    chosen: dict[tuple[int, int], str] = {
+        (li, pi): options[li][pi][0][0] for li in range(layout.lines) for pi in range(layout.length)
+    }
     composite = next((c for c in layout.checks if c.name == "composite"), None)
-    field_checks = [c for c in layout.checks if c is not composite]
-    groups: list[tuple[list[_Reading], list[tuple[int, int]]]] = []
+    groups: list[list[_Reading]] = []
     covered: set[tuple[int, int]] = set()
-    for check in field_checks:
-        positions = _positions(check.covers) + [(check.line, check.pos)]
+    ambiguous: set[str] = set()
+    for check in layout.checks:
+        if check is composite:
+            continue
+        positions, valid = _validator(layout, check)
+        positions = [p for p in positions if p not in covered]
         covered |= set(positions)
-        groups.append((_group_readings(options, positions, check), positions))
+        groups.append(_group_readings(options, positions, valid, observed))
     if composite is not None:
-        free = [p for p in _positions(composite.covers) if p not in covered]
-        free += [(composite.line, composite.pos)]
-        groups.append((_group_readings(options, free, None), free))
+        free = [p for p in _positions(composite.covers) if p not in covered] + [(composite.line, composite.pos)]
+        groups.append(_group_readings(options, free, None, observed))
         order = _positions(composite.covers)
         weight = {pos: checkdigit.WEIGHTS[i % 3] for i, pos in enumerate(order)}
-        _combine(groups, weight, (composite.line, composite.pos), chosen)
+        best, runner_up = _combine(groups, weight, (composite.line, composite.pos))
+        if runner_up is not None:
+            ambiguous |= _differing_fields(layout, best, runner_up)
+        chosen.update(best)
     else:
-        for readings, _ in groups:
+        for readings in groups:
             chosen.update(readings[0].chars)
+            if len(readings) > 1 and readings[1].logp >= readings[0].logp - AMBIGUITY_MARGIN:
+                ambiguous |= _differing_fields(layout, readings[0].chars, readings[1].chars)
     lines = tuple("".join(chosen[(li, pi)] for pi in range(layout.length)) for li in range(layout.lines))
     logp_of = {(li, pi): dict(options[li][pi]).get(chosen[(li, pi)], FOREIGN_LOGP)
                for li in range(layout.lines) for pi in range(layout.length)}
@@ -208,30 +281,35 @@ def decode(layout: Layout, options: Options) -> Decoded:
     }
     checked = [pos for c in layout.checks for pos in _positions(c.covers) + [(c.line, c.pos)]]
     confidence = min(math.exp(logp_of[p]) for p in checked) if checked else 1.0
-    return Decoded(lines, sum(logp_of.values()), field_conf, confidence)
+    return Decoded(lines, sum(logp_of.values()), field_conf, confidence, tuple(sorted(ambiguous)))
 
 
-def _combine(groups: list[tuple[list[_Reading], list[tuple[int, int]]]], weight: dict[tuple[int, int], int],
-             digit_pos: tuple[int, int], chosen: dict[tuple[int, int], str]) -> None:
-    """Pick one reading per group so that the composite digit verifies, most probable first."""
-    contributions = []
-    for readings, _ in groups:
-        contributions.append([
-            sum(checkdigit.char_value(ch) * weight.get(pos, 0) for pos, ch in r.chars.items()) % 10
-            for r in readings
-        ])
-    scores = [[r.logp for r in readings] for readings, _ in groups]
-    best: tuple[int, ...] | None = None
-    for _, idx in _kbest(scores, MAX_POPS):
-        merged = {}
+def _combine(groups: list[list[_Reading]], weight: dict[tuple[int, int], int], digit_pos: tuple[int, int]
+             ) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str] | None]:
+    """One reading per group so that the composite verifies, most probable first, and a close runner-up."""
+    contributions = [
+        [sum(checkdigit.char_value(ch) * weight.get(pos, 0) for pos, ch in r.chars.items()) % 10 for r in readings]
+        for readings in groups
+    ]
+    scores = [[r.logp for r in readings] for readings in groups]
+
+    def merged(idx: tuple[int, ...]) -> dict[tuple[int, int], str]:
+        out: dict[tuple[int, int], str] = {}
         for k, i in enumerate(idx):
-            merged.update(groups[k][0][i].chars)
-        digit = merged[digit_pos]
+            out.update(groups[k][i].chars)
+        return out
+
+    best: tuple[float, tuple[int, ...]] | None = None
+    for logp, idx in _kbest(scores, MAX_POPS):
+        if best is not None and logp < best[0] - AMBIGUITY_MARGIN:
+            break
+        digit = merged(idx)[digit_pos]
         total = sum(contributions[k][i] for k, i in enumerate(idx)) % 10
         if digit.isdigit() and total == int(digit):
-            best = idx
-            break
+            if best is None:
+                best = (logp, idx)
+            else:
+                return merged(best[1]), merged(idx)
     if best is None:
-        best = tuple(0 for _ in groups)
-    for k, i in enumerate(best):
-        chosen.update(groups[k][0][i].chars)
+        return merged(tuple(0 for _ in groups)), None
+    return merged(best[1]), None

@@ -48,6 +48,7 @@ class MRZ:
     repairs: tuple[str, ...] = ()
     confidence: float | None = None
     field_confidence: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    ambiguous: tuple[str, ...] = ()  # fields two nearly equally likely verified readings disagree on
 
     @property
     def layout(self) -> Layout:
@@ -84,6 +85,7 @@ class MRZ:
             out["primary_identifier"] = self.primary_identifier
             out["secondary_identifier"] = self.secondary_identifier
             out["repairs"] = list(self.repairs)
+            out["ambiguous"] = list(self.ambiguous)
         return out
 
 
@@ -165,7 +167,7 @@ def _names(layout: Layout, lines: tuple[str, ...]) -> tuple[str, str]:
 
 
 def parse(lines: Iterable[str], *, repairs: tuple[str, ...] = (), confidence: float | None = None,
-          field_confidence: Mapping[str, float] | None = None) -> MRZ:
+          field_confidence: Mapping[str, float] | None = None, ambiguous: tuple[str, ...] = ()) -> MRZ:
     """Parse clean MRZ lines of an exact shape; raises :class:`MRZFormatError` otherwise."""
     lines = tuple(lines)
     if any(_NOT_MRZ.search(x) for x in lines):
@@ -191,6 +193,7 @@ def parse(lines: Iterable[str], *, repairs: tuple[str, ...] = (), confidence: fl
         repairs=repairs,
         confidence=confidence,
         field_confidence=MappingProxyType(dict(field_confidence or {})),
+        ambiguous=ambiguous,
     )
 
 

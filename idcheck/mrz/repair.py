@@ -13,7 +13,7 @@ from .parse import MRZ, MRZFormatError, candidate_line_sets, detect_format, pars
 
 def repair_lines(layout: Layout, lines: tuple[str, ...]) -> MRZ:
     """Decode ``lines`` of ``layout`` with type-aware repairs, then parse."""
-    decoded = decode(layout, text_options(layout, lines))
+    decoded = decode(layout, text_options(layout, lines), observed=lines)
     repairs = tuple(
         f.name for f in layout.fields
         if decoded.lines[f.line][f.start:f.stop] != lines[f.line][f.start:f.stop]
@@ -21,7 +21,7 @@ def repair_lines(layout: Layout, lines: tuple[str, ...]) -> MRZ:
         f"{c.name}_check" for c in layout.checks if decoded.lines[c.line][c.pos] != lines[c.line][c.pos]
     )
     return parse(decoded.lines, repairs=repairs, confidence=decoded.confidence,
-                 field_confidence=decoded.field_confidence)
+                 field_confidence=decoded.field_confidence, ambiguous=decoded.ambiguous)
 
 
 def _rank(mrz: MRZ) -> tuple[int, int, int]:

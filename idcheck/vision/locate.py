@@ -301,6 +301,9 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
     for i in keep:
         bx, by, bw, bh, ba = (int(v) for v in stats[i])
         ys, xs = np.nonzero(labels[by : by + bh, bx : bx + bw] == i)
+        if ys.size > 2400:  # a sample is plenty for a line's geometry
+            step = ys.size // 1200
+            ys, xs = ys[::step], xs[::step]
         # level pixel centres -> search (level-0) pixel centres, then into the (u, v) frame
         u, v = frame.to_uv((xs + (bx + 0.5)) * f - 0.5, (ys + (by + 0.5)) * f - 0.5)
         mu, mv = u.mean(), v.mean()
@@ -388,17 +391,19 @@ def _texture(search: np.ndarray, frame: _Frame, ln: _Line) -> tuple[float, float
     """
     if ln.texture is not None:
         return ln.texture
-    t = ln.thick
-    width = int(ln.length)
+    # sample the line at ~1/6 character height: enough for a profile, cheap for big text
+    step = max(1.0, ln.thick / 6.0)
+    t = ln.thick / step  # in samples
+    width = int(ln.length / step)
     height = max(3, int(round(t)))
     if width < 16:
         ln.texture = (0.0, 0.0, 0.0)
         return ln.texture
-    # strip pixel (i, j) -> (u, v) -> search (x, y)
+    # strip sample (i, j) -> (u, v) -> search (x, y)
     u0 = ln.x0
-    v0 = ln.cy + ln.tilt * (u0 - ln.cx) - t / 2.0
-    du = np.array([1.0, ln.tilt])  # d(u, v)/di
-    dv = np.array([0.0, t / height])  # d(u, v)/dj
+    v0 = ln.cy + ln.tilt * (u0 - ln.cx) - ln.thick / 2.0
+    du = np.array([step, ln.tilt * step])  # d(u, v)/di
+    dv = np.array([0.0, ln.thick / height])  # d(u, v)/dj
     c, s = frame.c, frame.s
     rot = np.array([[c, -s], [s, c]])
     a = rot @ np.column_stack([du, dv])
@@ -408,39 +413,82 @@ def _texture(search: np.ndarray, frame: _Frame, ln: _Line) -> tuple[float, float
                            borderMode=cv2.BORDER_REPLICATE)
     prof = 255.0 - strip.mean(axis=0)
     prof -= prof.mean()
-    energy = float((prof * prof).sum())
+    energy = float(prof @ prof)
     lo, hi = max(2, int(0.55 * t)), min(width // 3, int(1.6 * t) + 1)
     if energy <= 1e-6 or hi <= lo:
         ln.texture = (0.0, 0.0, 0.0)
         return ln.texture
-    acf = np.array([float((prof[:-k] * prof[k:]).sum()) for k in range(lo, hi + 1)]) / energy
+    acf = np.array([float(prof[:-k] @ prof[k:]) for k in range(lo, hi + 1)]) / energy
     k = int(np.argmax(acf))
     # the first lag nearly as strong as the best: digits often correlate best at two pitches
     first = int(np.flatnonzero(acf >= 0.85 * acf[k])[0])
     # text all along: pieces of ~2 characters that are blank mean the line is fused with something
     # else (a frame, an ellipse drawn round the zone, a page edge)
     n_seg = max(4, min(24, int(width / (2.0 * t))))
-    seg = np.array([float(p.std()) for p in np.array_split(strip.astype(np.float32), n_seg, axis=1)])
+    seg_w = width // n_seg
+    blocks = strip[:, : seg_w * n_seg].astype(np.float32).reshape(height, n_seg, seg_w)
+    seg = blocks.std(axis=(0, 2))
     blank = float(np.mean(seg < 0.3 * float(np.median(seg))))
     uniform = max(0.0, 1.0 - 3.0 * blank)
-    ln.texture = (float(acf[k]), float(lo + first), uniform)
+    ln.texture = (float(acf[k]), float(lo + first) * step, uniform)
     return ln.texture
 
 
-def _score(group: list[_Line], compat: float, search: np.ndarray, frame: _Frame) -> float:
+def _geometry_score(group: list[_Line], compat: float) -> float:
     t = float(np.mean([l.thick for l in group]))
     length = float(np.mean([l.length for l in group]))
     aspect = length / t
     # An MRZ line is 30, 36 or 44 characters at a pitch of ~1 character height: aspect ~25-50.
     s_len = min(1.0, aspect / 20.0) * min(1.0, 75.0 / aspect)
     s_fill = min(1.0, float(np.mean([l.fill for l in group])) / 0.5)
+    bonus = 1.1 if len(group) == 3 else 1.0
+    return float(compat * s_len * s_fill * bonus)
+
+
+def _texture_score(group: list[_Line], search: np.ndarray, frame: _Frame) -> float:
     s_tex = 1.0
     for ln in group:
         # (the pitch itself is not trusted here: the strongest peak is often at 2 pitches on digits)
         period, _pitch, uniform = _texture(search, frame, ln)
         s_tex = min(s_tex, min(1.0, max(0.0, (period - 0.1) / 0.4)) * uniform)
-    bonus = 1.1 if len(group) == 3 else 1.0
-    return float(compat * s_len * s_fill * s_tex * bonus)
+    return s_tex
+
+
+@dataclass
+class _Group:
+    """Lines that may form a zone, found on one level for one orientation."""
+
+    lines: list[_Line]
+    frame: _Frame
+    lev: int
+    geo: float
+    tex: float | None = None
+    centre: tuple[float, float] = (0.0, 0.0)  # search coordinates
+    length: float = 0.0
+    thick: float = 0.0
+    angle: float = 0.0  # degrees mod 180, y down
+
+    @property
+    def score(self) -> float:
+        return self.geo * (self.tex if self.tex is not None else 1.0)
+
+
+def _make_group(group: list[_Line], frame: _Frame, lev: int, geo: float) -> _Group:
+    cx = float(np.mean([l.cx for l in group]))
+    cy = float(np.mean([l.cy for l in group]))
+    centre = frame.to_search(np.array([[cx, cy]]))[0]
+    tilt = float(np.mean([l.tilt for l in group]))
+    return _Group(lines=group, frame=frame, lev=lev, geo=geo, centre=(float(centre[0]), float(centre[1])),
+                  length=float(np.mean([l.length for l in group])), thick=float(np.mean([l.thick for l in group])),
+                  angle=(frame.angle + math.degrees(math.atan(tilt))) % 180.0)
+
+
+def _same_zone(a: _Group, b: _Group) -> bool:
+    d_ang = abs(a.angle - b.angle) % 180.0
+    if min(d_ang, 180.0 - d_ang) > 8.0:
+        return False
+    dist = math.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1])
+    return dist <= 0.25 * max(a.length, b.length) + 2.0 * max(a.thick, b.thick)
 
 
 def _line_quad(frame: _Frame, ln: _Line, scale: float) -> np.ndarray:
@@ -494,10 +542,10 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
     # orientation votes: level 0 only matters for small images (tiny text); it is the costly one
     first = 0 if search.size <= 400_000 else 1
     level_ccs: dict[int, _Level] = {}
-    found: list[Candidate] = []
+    found: list[_Group] = []
 
     def best() -> float:
-        return max((c.score for c in found), default=0.0)
+        return max((g.score for g in found if g.tex is not None), default=0.0)
 
     for k, (angle, weight) in enumerate(_orientations(levels, min(first, len(levels) - 1))):
         if k > 0 and best() >= STRONG and weight < 0.5:
@@ -506,37 +554,55 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
         # coarse to fine; the finest level (the costliest) only when nothing convincing was found,
         # since any zone with characters >= 6 px tall in the search image shows on level 1 already
         for lev in range(len(levels) - 1, -1, -1):
-            if lev == 0 and len(levels) > 1 and best() >= STRONG:
+            # once a convincing zone shows, one finer level still refines it (and finds the third
+            # line of a TD1 that a coarse level may merge away); further levels add nothing but
+            # cost (level 0 is the costliest)
+            strong = [g.lev for g in found if g.tex is not None and g.score >= STRONG]
+            if strong and (lev == 0 or lev < max(strong) - 1):
                 continue
             if lev not in level_ccs:
                 level_ccs[lev] = _Level(levels[lev], lev)
-            level = level_ccs[lev]
-            for group, compat in _groups(_lines_on_level(level, frame)):
-                s = _score(group, compat, search, frame)
-                if s > 0.05:
-                    found.append(_make_candidate(frame, group, s, img.scale, level.lev))
-    return _merge(found, max_candidates)
+            new = []
+            for group, compat in _groups(_lines_on_level(level_ccs[lev], frame)):
+                geo = _geometry_score(group, compat)
+                if geo >= 0.15:  # geometry alone rules out the rest; spare the texture measurement
+                    new.append(_make_group(group, frame, lev, geo))
+            # texture (the costly part) for the two best-looking groups of the level only
+            for g in sorted(new, key=lambda g: -g.geo)[:2]:
+                g.tex = _texture_score(g.lines, search, frame)
+            found.extend(new)
+    return _merge(found, search, img.scale, max_candidates)
 
 
-def _merge(found: list[Candidate], max_candidates: int) -> list[Candidate]:
-    """One candidate per zone: the same MRZ shows on several levels and orientations. The score is
-    the best one; the geometry comes from the finest level that scored nearly as well (more precise),
-    and three lines beat two when they scored as well (TD1 read as its first two lines)."""
-    found = sorted(found, key=lambda c: -c.score)
-    clusters: list[list[Candidate]] = []
-    for c in found:
+def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates: int) -> list[Candidate]:
+    """One candidate per zone: the same MRZ shows on several levels and orientations.
+
+    The zone's texture is measured once (on its best-looking group) and shared; its score is the
+    best group score; the geometry comes from the finest level that scored nearly as well (more
+    precise), and three lines beat two when they scored as well (TD1 read as its first two lines).
+    """
+    clusters: list[list[_Group]] = []
+    for g in sorted(found, key=lambda g: -g.geo):
         for cl in clusters:
-            if _overlap(c, cl[0]) > 0.5:
-                cl.append(c)
+            if _same_zone(g, cl[0]):
+                cl.append(g)
                 break
         else:
-            clusters.append([c])
+            clusters.append([g])
+    scored: list[tuple[float, list[_Group], float]] = []
+    for cl in clusters:
+        known = [g.tex for g in cl if g.tex is not None]
+        if not known:
+            cl[0].tex = _texture_score(cl[0].lines, search, cl[0].frame)
+            known = [cl[0].tex]
+        tex = max(known)
+        top = max(g.geo * (g.tex if g.tex is not None else tex) for g in cl)
+        if top > 0.05:
+            scored.append((top, cl, tex))
+    scored.sort(key=lambda r: -r[0])
     out: list[Candidate] = []
-    for cl in clusters[:max_candidates]:
-        top = cl[0].score
-        good = [c for c in cl if c.score >= 0.75 * top]
-        pick = max(good, key=lambda c: (c.n_lines, -c.level, c.score))
-        if pick is not cl[0]:
-            pick = dataclasses.replace(pick, score=top)
-        out.append(pick)
+    for top, cl, tex in scored[:max_candidates]:
+        good = [g for g in cl if g.geo * (g.tex if g.tex is not None else tex) >= 0.75 * top]
+        pick = max(good, key=lambda g: (len(g.lines), -g.lev, g.geo))
+        out.append(_make_candidate(pick.frame, pick.lines, min(top, 1.0), scale, pick.lev))
     return out
