@@ -14,14 +14,19 @@ import pytest
 from idcheck.errors import EngineError
 from idcheck.ocr.base import CharRecogniser
 from idcheck.ocr.cells import CELL_H, CELL_W, CHARSET
-from idcheck.ocr.native import MANIFEST_FILE, MODEL_FILE, NativeEngine, default_model_dir
+from idcheck.ocr.native import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    NativeEngine,
+    default_model_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 if str(ROOT) not in sys.path:  # the renderer lives in training/, outside the package
     sys.path.insert(0, str(ROOT))
 
-from training import render  # noqa: E402
+from training import render
 
 # Seeds the committed model never saw (training 9303, validation 27, clean check 28).
 TEST_SEED = 20260501

@@ -254,14 +254,14 @@ def _stroke(mask: np.ndarray, threshold: float, sigma: float) -> np.ndarray:
 
 
 def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
-    size = int(math.ceil(length)) | 1
+    size = math.ceil(length) | 1
     size = max(size, 3)
     k = np.zeros((size, size), np.float32)
     c = (size - 1) / 2
     dx, dy = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
     for t in np.linspace(-length / 2, length / 2, num=max(2, int(length * 4))):
         x, y = c + t * dx, c + t * dy
-        x0, y0 = int(math.floor(x)), int(math.floor(y))
+        x0, y0 = math.floor(x), math.floor(y)
         fx, fy = x - x0, y - y0
         for xx, yy, w in ((x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
                           (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)):
@@ -292,7 +292,7 @@ def _background(rng: np.random.Generator, shape: tuple[int, int], d: Degrade, ca
             phase = rng.uniform(0, 2 * math.pi)
             ys = y0 + amp * np.sin(2 * math.pi * xs / period + phase)
             pts = np.stack([xs, ys], axis=1).round().astype(np.int32)[None]
-            thick = max(1, int(round(rng.uniform(0.02, 0.08) * cap)))
+            thick = max(1, round(rng.uniform(0.02, 0.08) * cap))
             cv2.polylines(canvas, pts, False, 255, thickness=thick, lineType=cv2.LINE_AA)
         paper = paper * (1 - rng.uniform(0.08, 0.35) * (1 - d.ink) * canvas.astype(np.float32) / 255.0)
     elif d.texture == 2:  # mottled paper / security print
@@ -319,8 +319,8 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
     k = cap / strip_cap  # hi-res px per strip px
     pitch = cap * d.pitch_ratio
     margin = 2.0 * pitch
-    width = int(math.ceil(2 * margin + n * pitch))
-    height = int(math.ceil((STRIP_HEIGHT + 16) * k))
+    width = math.ceil(2 * margin + n * pitch)
+    height = math.ceil((STRIP_HEIGHT + 16) * k)
     yc = height / 2.0
 
     # 1. glyphs: same rotation and stroke for the whole line, vertical offsets along the line.
@@ -342,7 +342,7 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
             m = _stroke(m, d.stroke, 0.05 * cap)
             prepared[ch] = m
         x0 = int(x0s[i])
-        y0 = int(round(yc + dys[i] * k - box / 2))  # cap centre row ~ yc - 0.5 + dy
+        y0 = round(yc + dys[i] * k - box / 2)  # cap centre row ~ yc - 0.5 + dy
         ys, xs = slice(max(0, y0), min(height, y0 + box)), slice(max(0, x0), min(width, x0 + box))
         sub = m[ys.start - y0: ys.stop - y0, xs.start - x0: xs.stop - x0]
         np.maximum(ink[ys, xs], sub, out=ink[ys, xs])
@@ -370,7 +370,7 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
     # 4. camera: downsample to the source cap height, noise, JPEG.
     src_cap = min(d.src_cap, cap)
     f = src_cap / cap
-    sw, sh = max(2, int(round(width * f))), max(2, int(round(height * f)))
+    sw, sh = max(2, round(width * f)), max(2, round(height * f))
     src = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA) if f < 1 else img
     fx, fy = sw / width, sh / height
     if d.src_blur > 0.05:
@@ -382,13 +382,13 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
         src = src + rng.normal(0, d.noise, size=src.shape).astype(np.float32)
     src8 = np.clip(src, 0, 255).round().astype(np.uint8)
     if d.jpeg:
-        ok, buf = cv2.imencode(".jpg", src8, [cv2.IMWRITE_JPEG_QUALITY, d.jpeg])
+        _ok, buf = cv2.imencode(".jpg", src8, [cv2.IMWRITE_JPEG_QUALITY, d.jpeg])
         src8 = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
 
     # 5. rectifier: resample so the cap is strip_cap px, crop STRIP_HEIGHT rows around the line.
     gx_ = strip_cap / (cap * fx)
     gy_ = strip_cap / (cap * fy)
-    dw, dh = max(2, int(round(sw * gx_))), max(2, int(round(sh * gy_)))
+    dw, dh = max(2, round(sw * gx_)), max(2, round(sh * gy_))
     interp = d.up_interp
     if interp == cv2.INTER_AREA and dw > sw:
         interp = cv2.INTER_LINEAR  # OpenCV's AREA upsampling is nearest-like; not what a warp does
@@ -403,7 +403,7 @@ def render_line(rng: np.random.Generator, text: str | None = None, degrade: Degr
     pitch_big = pitch * fx * sx_
     x_lo = float(cx_big[0] - pitch_big * (0.5 + d.margin_left))
     x_hi = float(cx_big[-1] + pitch_big * (0.5 + d.margin_right))
-    out_w = max(2, int(round(x_hi - x_lo)))
+    out_w = max(2, round(x_hi - x_lo))
     x_lo = float(round(x_lo))
     # dst(x, y) = big(x + x_lo, y + top): the cap centre lands on the strip's centre row.
     top = cy_big - (STRIP_HEIGHT - 1) / 2.0

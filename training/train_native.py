@@ -42,7 +42,7 @@ CONFUSABLE_GROUPS = ("<KX", "0ODQ", "8B", "5S", "1I", "2Z", "6G", "CG", "MN", "U
 
 
 def build_model():  # -> torch.nn.Module (torch imported lazily: the module is importable without it)
-    import torch.nn as nn
+    from torch import nn
 
     def block(cin: int, cout: int, stride: int) -> list[nn.Module]:
         return [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
@@ -66,16 +66,17 @@ def to_input(windows: np.ndarray) -> np.ndarray:
     return (windows.astype(np.float32) * (1.0 / 255.0))[:, None]
 
 
-def load_or_render(kind: str, n: int, seed: int, workers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{kind}_n{n}_seed{seed}_{render.RECIPE_VERSION}.npz"
+def load_or_render(kind: str, n: int, seed: int, workers: int, cache: Path = CACHE
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{kind}_n{n}_seed{seed}_{render.RECIPE_VERSION}.npz"
     if path.exists():
         data = np.load(path)
         return data["windows"], data["labels"], data["src_cap"]
     t0 = time.time()
     x, y, c = render.render_dataset(n, seed, workers=workers)
     np.savez(path, windows=x, labels=y, src_cap=c)
-    print(f"rendered {kind}: {n} windows in {time.time() - t0:.0f} s -> {path.relative_to(ROOT)}", flush=True)
+    print(f"rendered {kind}: {n} windows in {time.time() - t0:.0f} s -> {path}", flush=True)
     return x, y, c
 
 
@@ -109,7 +110,7 @@ def evaluate(probs: np.ndarray, labels: np.ndarray, src_cap: np.ndarray | None =
     ok = pred == labels
     p_true = probs[np.arange(len(labels)), labels]
     report: dict = {
-        "n": int(len(labels)),
+        "n": len(labels),
         "accuracy": round(float(ok.mean()), 5),
         "nll": round(float(-np.log(np.maximum(p_true, 1e-12)).mean()), 4),
         # how often the top probability is high but wrong: what the decoder most needs to avoid
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--init", type=Path, help="start from this state_dict (.pt)")
     ap.add_argument("--opset", type=int, default=13)
     ap.add_argument("--out", type=Path, default=MODELS, help="where mrz_char.onnx and manifest.json go")
+    ap.add_argument("--cache-dir", type=Path, default=CACHE, help="rendered windows and mrz_char.pt")
     args = ap.parse_args(argv)
     if args.seed == args.val_seed:
         raise SystemExit("--seed and --val-seed must differ")
@@ -227,14 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     np.random.seed(args.seed)
 
-    x_tr, y_tr, c_tr = load_or_render("train", args.train_windows, args.seed, args.workers)
-    x_va, y_va, c_va = load_or_render("val", args.val_windows, args.val_seed, args.workers)
+    x_tr, y_tr, c_tr = load_or_render("train", args.train_windows, args.seed, args.workers, args.cache_dir)
+    x_va, y_va, c_va = load_or_render("val", args.val_windows, args.val_seed, args.workers, args.cache_dir)
     t_rendered = time.time()
     n_synth = len(x_tr)
     extra_desc = []
     for path in args.extra:
         xe, ye = load_extra(path)
-        extra_desc.append({"path": str(path), "n": int(len(xe)), "sha256": sha256(path), "repeat": args.extra_repeat})
+        extra_desc.append({"path": str(path), "n": len(xe), "sha256": sha256(path), "repeat": args.extra_repeat})
         x_tr = np.concatenate([x_tr] + [xe] * args.extra_repeat)
         y_tr = np.concatenate([y_tr] + [ye] * args.extra_repeat)
         c_tr = np.concatenate([c_tr] + [np.full(len(xe), np.nan, np.float32)] * args.extra_repeat)
@@ -279,8 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
     t_trained = time.time()
 
-    CACHE.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), CACHE / "mrz_char.pt")
+    torch.save(model.state_dict(), args.cache_dir / "mrz_char.pt")
     p_va = predict(model, x_va)
     val_report = evaluate(p_va, y_va, c_va)
     sub = np.random.default_rng(0).choice(n_synth, size=min(40_000, n_synth), replace=False)
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": "3 x [conv3x3 stride 2, BN (folded), ReLU] 16-32-64 -> FC 768-128 -> FC 128-37 -> softmax",
         "parameters": n_params,
         "training": {
-            "command": "python -m training.train_native " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "command": " ".join(["python -m training.train_native", *(argv if argv is not None else sys.argv[1:])]),
             "seed": args.seed,
             "val_seed": args.val_seed,
             "train_windows_synthetic": n_synth,

@@ -218,19 +218,21 @@ def _fit(line: str, length: int) -> list[str]:
     return []
 
 
-def candidate_line_sets(text: str) -> list[tuple[str, ...]]:
-    """Every run of consecutive cleaned lines that fits a known MRZ shape (±1 character a line)."""
+def candidate_line_sets(text: str) -> list[tuple[tuple[str, ...], int]]:
+    """Every run of consecutive cleaned lines that fits a known MRZ shape, with the number of
+    characters added or dropped to make it fit (±1 a line, or a stretched trailing filler run)."""
     lines = [clean_line(x) for x in text.splitlines()]
     lines = [x for x in lines if len(x) >= 20]
-    found: list[tuple[str, ...]] = []
+    found: list[tuple[tuple[str, ...], int]] = []
     for (count, length) in SHAPES:
         for i in range(len(lines) - count + 1):
             group = lines[i:i + count]
             options: list[list[str]] = [_fit(x, length) for x in group]
             if not all(options):
                 continue
+            edits = sum(abs(len(x) - length) for x in group)
             combos: list[tuple[str, ...]] = [()]
             for opts in options:
                 combos = [c + (o,) for c in combos for o in opts]
-            found.extend(combos)
+            found.extend((combo, edits) for combo in combos)
     return found

@@ -24,22 +24,23 @@ def repair_lines(layout: Layout, lines: tuple[str, ...]) -> MRZ:
                  field_confidence=decoded.field_confidence, ambiguous=decoded.ambiguous)
 
 
-def _rank(mrz: MRZ) -> tuple[int, int, int]:
+def _rank(mrz: MRZ, edits: int) -> tuple[int, int, int, int]:
+    """Most checks verified, then the birth date, then the fewest characters added or dropped, then repairs."""
     birth = mrz.check("birth_date")
-    return (sum(c.ok for c in mrz.checks), int(bool(birth and birth.ok)), -len(mrz.repairs))
+    return (sum(c.ok for c in mrz.checks), int(bool(birth and birth.ok)), -edits, -len(mrz.repairs))
 
 
 def read_mrz_text(text: str) -> MRZ:
     """The best MRZ found in ``text``; raises :class:`MRZFormatError` when there is none."""
-    best: MRZ | None = None
-    for lines in candidate_line_sets(text):
+    best: tuple[tuple[int, int, int, int], MRZ] | None = None
+    for lines, edits in candidate_line_sets(text):
         try:
             layout = detect_format(lines)
             mrz = repair_lines(layout, lines)
         except MRZFormatError:
             continue
-        if best is None or _rank(mrz) > _rank(best):
-            best = mrz
+        if best is None or _rank(mrz, edits) > best[0]:
+            best = (_rank(mrz, edits), mrz)
     if best is None:
         raise MRZFormatError("no MRZ found in the text")
-    return best
+    return best[1]

@@ -139,12 +139,16 @@ def write_set(
     root = Path(out)
     (root / "images").mkdir(parents=True, exist_ok=True)
     tasks = [(seed, i, lv, fmt, today.isoformat()) for i, lv, fmt in plan(count, levels, formats)]
-    results: dict[int, Sample] = {}
+    records: list[dict[str, object]] = []
     started = time.perf_counter()
 
     def done(items: Iterable[tuple[int, Sample]]) -> None:
+        # items arrive in index order (map keeps it); each image is written as soon as it is made
         for n, (index, sample) in enumerate(items, 1):
-            results[index] = sample
+            t = sample.truth
+            name = f"images/{index:05d}_{t['level']}_{str(t['format']).replace('-', '')}.{sample.ext}"
+            (root / name).write_bytes(sample.data)
+            records.append({"file": name, **t})
             if progress and (n % 25 == 0 or n == len(tasks)):
                 rate = n / (time.perf_counter() - started)
                 print(f"  {n}/{len(tasks)} images, {rate:.1f}/s", flush=True)
@@ -154,13 +158,6 @@ def write_set(
             done(pool.map(_job, tasks, chunksize=4))
     else:
         done(map(_job, tasks))
-    records = []
-    for index in sorted(results):
-        sample = results[index]
-        t = sample.truth
-        name = f"images/{index:05d}_{t['level']}_{str(t['format']).replace('-', '')}.{sample.ext}"
-        (root / name).write_bytes(sample.data)
-        records.append({"file": name, **t})
     with open(root / "truth.jsonl", "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")

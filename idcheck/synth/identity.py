@@ -191,11 +191,15 @@ def birth_date_for(rng: np.random.Generator, group: str, today: date) -> date:
     return lo + timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))
 
 
-def _alnum(rng: np.random.Generator, n: int, letters: float = 0.3) -> str:
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CLEAR_LETTERS = "ABCDEFGHJKLMNPRTUVWXYZ"  # many issuers avoid I, O, Q, S in numbers
+
+
+def _alnum(rng: np.random.Generator, n: int, letters: float = 0.3, alphabet: str = _LETTERS) -> str:
     out = []
     for _ in range(n):
         if rng.random() < letters:
-            out.append(chr(65 + int(rng.integers(26))))
+            out.append(alphabet[int(rng.integers(len(alphabet)))])
         else:
             out.append(str(int(rng.integers(10))))
     return "".join(out)
@@ -261,7 +265,7 @@ def random_document(rng: np.random.Generator, fmt: str, today: date = DEFAULT_TO
     if issue < birth:
         issue = birth + timedelta(days=30)
 
-    number = _alnum(rng, 9, letters=0.35)
+    number = _alnum(rng, 9, letters=0.35, alphabet=_CLEAR_LETTERS if rng.random() < 0.75 else _LETTERS)
     if fmt in ("TD1", "TD2") and rng.random() < (0.25 if fmt == "TD1" else 0.08):
         # long document number (Part 5/6 note j): spills into the optional data
         number += _alnum(rng, int(rng.integers(1, 5 if fmt == "TD1" else 3)), letters=0.0)

@@ -36,8 +36,10 @@ __all__ = ["Candidate", "find_candidates", "ink_map"]
 
 INK_KERNEL = 15  # px in the search image: strokes up to ~7 px wide (chars up to ~50 px tall)
 MAX_ANGLES = 3  # orientation peaks examined
-MIN_LINE_ASPECT = 14.0
-STRONG = 0.75  # a candidate this good stops the search from trying the costly options  # length / thickness of a line blob (an MRZ line is ~30-48)
+MIN_LINE_ASPECT = 14.0  # length / thickness of a line blob (an MRZ line is ~30-48)
+FRAGMENT_ASPECT = 5.0  # shorter pieces are only kept to be joined into a line
+JOIN_GAP = 10.0  # the widest gap (in line thicknesses) bridged when joining pieces of a line
+STRONG = 0.75  # a candidate this good stops the search from trying the costly options
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,23 +281,27 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
     # length along the text direction from the bounding box (exact for a thin line)
     length = np.abs(w * frame.c) + np.abs(h * frame.s)
     thick_est = area / np.maximum(length, 1.0)
-    keep = np.flatnonzero((length >= 40) & (length >= MIN_LINE_ASPECT * np.maximum(thick_est, 2.5))) + 1
+    # lines, and shorter pieces that may be parts of a line broken by glare or a stain
+    keep = np.flatnonzero((length >= 20) & (length >= FRAGMENT_ASPECT * np.maximum(thick_est, 2.5))) + 1
     if keep.size < 2:
         return []
     keep = keep[np.argsort(-area[keep - 1])][:80]
-    # Cheap pre-pairing on bounding boxes: only blobs with a plausible partner line get measured.
+    # Cheap pre-selection on bounding boxes: only blobs with a plausible partner line (parallel,
+    # overlapping along the text) or a collinear neighbour (another piece of the same line) get
+    # measured.
     cu, cv = frame.to_uv(stats[keep, 0] + stats[keep, 2] / 2.0, stats[keep, 1] + stats[keep, 3] / 2.0)
     ln = length[keep - 1]
     te = np.maximum(thick_est[keep - 1], 1.5)
     dv = np.abs(cv[:, None] - cv[None, :])
     tmax = np.maximum(te[:, None], te[None, :])
-    ok = (
-        (dv >= 0.9 * tmax)
-        & (dv <= 6.0 * tmax)
-        & (np.minimum(ln[:, None], ln[None, :]) >= 0.6 * np.maximum(ln[:, None], ln[None, :]))
-        & (np.abs(cu[:, None] - cu[None, :]) <= 0.3 * np.maximum(ln[:, None], ln[None, :]))
-    )
-    keep = keep[ok.any(axis=1)]
+    u_gap = np.abs(cu[:, None] - cu[None, :]) - 0.5 * (ln[:, None] + ln[None, :])
+    is_long = ln >= MIN_LINE_ASPECT * te
+    parallel = (dv >= 0.9 * tmax) & (dv <= 6.0 * tmax) & (u_gap < 0)
+    parallel &= is_long[:, None] & is_long[None, :]
+    collinear = (dv <= 0.6 * tmax) & (u_gap > -2.0 * tmax) & (u_gap <= JOIN_GAP * tmax)
+    np.fill_diagonal(collinear, False)
+    ok = (parallel.any(axis=1) & is_long) | collinear.any(axis=1)
+    keep = keep[ok]
     out: list[_Line] = []
     f = float(1 << lev)
     for i in keep:
@@ -317,14 +323,53 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
         lo, hi = float(part[k]), float(part[resid.size - 1 - k])
         thick = float(hi - lo) + f
         u0, u1 = float(u.min()) - 0.5 * f, float(u.max()) + 0.5 * f
-        if thick < 2.5 * f or (u1 - u0) < MIN_LINE_ASPECT * thick:
+        if thick < 2.5 * f or (u1 - u0) < FRAGMENT_ASPECT * thick:
             continue
         fill = ba * f * f / ((u1 - u0) * thick)
         if fill < 0.3:
             continue
         out.append(_Line(cx=float(mu), cy=float(mv + (lo + hi) / 2.0), x0=u0, x1=u1, thick=thick,
                          tilt=slope, fill=float(fill), lev=lev))
+    if 1 < len(out) <= 60:
+        out += _join_broken(out)
+    out = [l for l in out if l.length >= MIN_LINE_ASPECT * l.thick]
     return out
+
+
+def _join_broken(lines: list[_Line]) -> list[_Line]:
+    """Pieces of one text line split by glare, a stain or faded print, joined (the pieces stay too).
+
+    Two pieces join when they lie on the same straight line (centre within 0.35 thickness, tilt
+    alike), are about as thick, and the gap between them is at most JOIN_GAP thicknesses (~characters).
+    """
+    joined: list[_Line] = []
+    pieces = sorted(lines, key=lambda l: l.x0)
+    for i, a in enumerate(pieces):
+        for b in pieces[i + 1 :]:
+            t = max(a.thick, b.thick)
+            if min(a.thick, b.thick) < 0.6 * t or abs(a.tilt - b.tilt) > 0.05:
+                continue
+            gap = b.x0 - a.x1
+            if gap < -t or gap > JOIN_GAP * t:
+                continue
+            # b's centre line extended to a's centre, and vice versa
+            if abs(a.cy + a.tilt * (b.cx - a.cx) - b.cy) > 0.35 * t:
+                continue
+            la, lb = a.length, b.length
+            x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
+            w = la / (la + lb)
+            joined.append(_Line(
+                cx=0.5 * (x0 + x1),
+                cy=a.cy + a.tilt * (0.5 * (x0 + x1) - a.cx) if la >= lb else b.cy + b.tilt * (0.5 * (x0 + x1) - b.cx),
+                x0=x0, x1=x1,
+                thick=w * a.thick + (1 - w) * b.thick,
+                tilt=w * a.tilt + (1 - w) * b.tilt,
+                fill=(a.fill * la + b.fill * lb) / (x1 - x0),
+                lev=a.lev,
+            ))
+    if joined and len(joined) < len(lines):  # a line broken in three: join the joins once more
+        joined += [j for j in _join_broken(joined) if j.length > max(l.length for l in joined)]
+    return joined
 
 
 def _compatible(a: _Line, b: _Line) -> float:
@@ -421,7 +466,7 @@ def _texture(search: np.ndarray, frame: _Frame, ln: _Line) -> tuple[float, float
     acf = np.array([float(prof[:-k] @ prof[k:]) for k in range(lo, hi + 1)]) / energy
     k = int(np.argmax(acf))
     # the first lag nearly as strong as the best: digits often correlate best at two pitches
-    first = int(np.flatnonzero(acf >= 0.85 * acf[k])[0])
+    first = int(np.flatnonzero(acf >= 0.85 * acf[k])[0]) if acf[k] > 0 else k
     # text all along: pieces of ~2 characters that are blank mean the line is fused with something
     # else (a frame, an ellipse drawn round the zone, a page edge)
     n_seg = max(4, min(24, int(width / (2.0 * t))))
@@ -602,7 +647,14 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
     scored.sort(key=lambda r: -r[0])
     out: list[Candidate] = []
     for top, cl, tex in scored[:max_candidates]:
-        good = [g for g in cl if g.geo * (g.tex if g.tex is not None else tex) >= 0.75 * top]
-        pick = max(good, key=lambda g: (len(g.lines), -g.lev, g.geo))
+        def sc(g: _Group) -> float:
+            return g.geo * (g.tex if g.tex is not None else tex)
+
+        # three lines when they score nearly as well as the best pair (a TD1 seen as two of its
+        # lines on a coarse level), else two; then the finest level that scores nearly as well
+        best_by_n = {k: max((sc(g) for g in cl if len(g.lines) == k), default=0.0) for k in (2, 3)}
+        n_pick = 3 if best_by_n[3] >= 0.9 * best_by_n[2] else 2
+        good = [g for g in cl if len(g.lines) == n_pick and sc(g) >= 0.75 * best_by_n[n_pick]]
+        pick = max(good, key=lambda g: (-g.lev, g.geo))
         out.append(_make_candidate(pick.frame, pick.lines, min(top, 1.0), scale, pick.lev))
     return out

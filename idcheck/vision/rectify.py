@@ -298,7 +298,8 @@ def _comb_positions(t: np.ndarray, mid: float, pitch: float, curve: float, n: in
 
 
 def _fit_comb(
-    profile: np.ndarray, n: int, pitch: float, mid: float, *, rel: float, off: float, curve: float = 0.0
+    profile: np.ndarray, n: int, pitch: float, mid: float, *, rel: float, off: float, curve: float = 0.0,
+    refine: int = 2,
 ) -> tuple[float, float, float]:
     """Best (score, pitch, mid) of a comb of ``n`` teeth on ``profile``.
 
@@ -309,17 +310,21 @@ def _fit_comb(
     """
     if pitch <= 1.0 or n < 2 or profile.size < 4:
         return (-math.inf, 0.0, 0.0)
-    k = max(1, int(round(0.25 * pitch)))
-    smooth = np.concatenate([np.convolve(profile, np.ones(k) / k, mode="same"), [0.0, 0.0]])
+    # teeth read the ink over a glyph's body (many glyphs - D, N, 0, H - are hollow in the middle),
+    # gaps and quiet zones a narrow slot
+    k_wide = max(1, int(round(0.55 * pitch)))
+    k_narrow = max(1, int(round(0.2 * pitch)))
+    wide = np.concatenate([np.convolve(profile, np.ones(k_wide) / k_wide, mode="same"), [0.0, 0.0]])
+    narrow = np.concatenate([np.convolve(profile, np.ones(k_narrow) / k_narrow, mode="same"), [0.0, 0.0]])
     last = profile.size - 1
 
-    def sample(pos: np.ndarray) -> np.ndarray:
+    def sample(pos: np.ndarray, arr: np.ndarray) -> np.ndarray:
         # linear interpolation on the unit grid, 0 outside (np.interp bisects: much slower)
         pos = np.clip(pos, -1.0, last + 1.0)
         i = np.floor(pos)
         f = pos - i
         i = i.astype(np.intp)
-        return smooth[i] * (1.0 - f) + smooth[i + 1] * f
+        return arr[i] * (1.0 - f) + arr[i + 1] * f
 
     teeth = np.arange(n, dtype=np.float64)
     gaps = np.arange(n + 1, dtype=np.float64) - 0.5
@@ -328,9 +333,9 @@ def _fit_comb(
     def evaluate(ps: np.ndarray, offs: np.ndarray) -> tuple[float, float, float]:
         P = ps[:, None, None]
         M = mid + offs[None, :, None] * P  # (pitches, offsets, 1)
-        on = sample(_comb_positions(teeth, M, P, curve, n)).mean(-1)
-        gap = sample(_comb_positions(gaps, M, P, curve, n)).mean(-1)
-        q = sample(_comb_positions(quiet, M, P, curve, n))
+        on = sample(_comb_positions(teeth, M, P, curve, n), wide).mean(-1)
+        gap = sample(_comb_positions(gaps, M, P, curve, n), narrow).mean(-1)
+        q = sample(_comb_positions(quiet, M, P, curve, n), narrow)
         score = on - gap - 0.5 * (q[..., :3].mean(-1) + q[..., 3:].mean(-1))
         i, j = np.unravel_index(int(np.argmax(score)), score.shape)
         return float(score[i, j]), float(ps[i]), float(mid + offs[j] * ps[i])
@@ -343,7 +348,7 @@ def _fit_comb(
     best = evaluate(ps, offs)
     step_p = 2.0 * rel * pitch / max(1, n_p - 1)
     step_o = 2.0 * off / max(1, n_o - 1)
-    for _ in range(2):
+    for _ in range(refine):
         _, p_best, m_best = best
         ps = p_best + np.linspace(-step_p, step_p, 5)
         offs = (m_best - mid) / p_best + np.linspace(-step_o, step_o, 5)
@@ -405,30 +410,43 @@ def line_strips(
     # ---- 3. one comb for all lines: N, pitch, phase, foreshortening
     ref_y = lines[0].centre_y
     xs = np.arange(Wc, dtype=np.float64)
-    joint = np.zeros(Wc, np.float64)
-    for ln in lines:
-        scale = float(np.percentile(ln.profile[ln.profile > 0], 75)) if (ln.profile > 0).any() else 1.0
-        shift = shear * (ln.centre_y - ref_y)  # the slant moves a lower line's columns by shear * dy
-        joint += np.interp(xs + shift, xs, ln.profile, left=0.0, right=0.0) / max(scale, 1e-6)
     left = float(np.median([ln.left for ln in lines]))
     right = float(np.median([ln.right for ln in lines]))
-    mid0 = 0.5 * (left + right)
+    p_guess = (right - left) / (max(LINE_LENGTHS.get(len(lines), (44,))) - 0.32)
+    # a lower line's characters sit shear * dy to the right of the upper line's (the slant); the
+    # exact offset is measured by correlating the profiles within +-0.6 pitch of that
+    shifts = [0.0]
+    for ln in lines[1:]:
+        pred = shear * (ln.centre_y - ref_y)
+        shifts.append(_align(lines[0].profile, ln.profile, pred, 0.6 * p_guess))
+    joint = np.zeros(Wc, np.float64)
+    for ln, shift in zip(lines, shifts):
+        scale = float(ln.profile.max()) if ln.profile.size else 1.0
+        joint += np.interp(xs + shift, xs, ln.profile, left=0.0, right=0.0) / max(scale, 1e-6)
+    # the locator's ends too: glare or a stain may hide part of a line from the measurement above
+    r_left = float(np.median([min(q[0] @ A[0, :2], q[3] @ A[0, :2]) for q in rough_lines])) + A[0, 2]
+    r_right = float(np.median([max(q[1] @ A[0, :2], q[2] @ A[0, :2]) for q in rough_lines])) + A[0, 2]
+    priors = [(left, right)]
+    if abs(r_left - left) + abs(r_right - right) > 0.1 * (right - left):
+        priors.append((r_left, r_right))
     options = list(LINE_LENGTHS.get(len(lines), (44, 36)))
     if n_chars is not None:
         options = [int(n_chars)] + [o for o in options if o != int(n_chars)]
-    fits = {n: _fit_comb(joint, n, (right - left) / (n - (1.0 - GLYPH_WIDTH)), mid0, rel=0.15, off=1.6) for n in options}
+    # coarse comb for every candidate N, the finer search for the winner only
+    # foreshortening first (local periods need no phase), then one comb per candidate N
+    curve = _foreshortening(joint, left, right, p_guess)
+    fits = {}
+    for n in options:
+        fits[n] = max((_fit_comb(joint, n, (b - a) / (n - (1.0 - GLYPH_WIDTH)), 0.5 * (a + b), rel=0.15, off=1.3,
+                                 curve=curve, refine=0) for a, b in priors), key=lambda f: f[0])
     chosen = int(n_chars) if n_chars is not None else max(options, key=lambda n: fits[n][0])
     alternatives = tuple(sorted((o for o in options if o != chosen), key=lambda n: -fits[n][0]))
-    score, pitch_c, mid_c = fits[chosen]
+    _, p_coarse, m_coarse = fits[chosen]
+    if not p_coarse > 0:
+        return []
+    score, pitch_c, mid_c = _fit_comb(joint, chosen, p_coarse, m_coarse, rel=0.02, off=0.125, curve=curve, refine=2)
     if not pitch_c > 0:
         return []
-    curve = _foreshortening(joint, chosen, pitch_c, mid_c)
-    if curve:
-        s2, p2, m2 = _fit_comb(joint, chosen, pitch_c, mid_c, rel=0.04, off=0.5, curve=curve)
-        if s2 > score:
-            pitch_c, mid_c = p2, m2
-        else:
-            curve = 0.0
 
     # ---- 4. one strip per line, resampled once from full resolution
     # Capitals are CAP_PER_PITCH pitches tall, so the pitch sets the scale both ways. A camera
@@ -438,30 +456,68 @@ def line_strips(
     squash = min(1.0, band / (0.85 * BAND_PER_PITCH))
     A_inv = np.linalg.inv(A)
     out = []
-    for ln in lines:
-        mid_line = mid_c - shear * (ln.centre_y - ref_y)
+    for ln, shift in zip(lines, shifts):
+        mid_line = mid_c + shift
         out.append(_cut_strip(img, A_inv, ln, chosen, alternatives, pitch_c, mid_line, curve, shear, squash,
                               char_h / hw))
     return out
 
 
-def _foreshortening(profile: np.ndarray, n: int, pitch: float, mid: float) -> float:
-    """Relative change of pitch per canvas px, from combs fitted to each half of the line."""
-    half = n // 2
-    if half < 8:
+def _align(ref: np.ndarray, prof: np.ndarray, pred: float, radius: float) -> float:
+    """The shift d (within ``pred`` +- ``radius``) that best lines ``prof(x + d)`` up with ``ref(x)``."""
+    lags = np.arange(math.floor(pred - radius), math.ceil(pred + radius) + 1)
+    if lags.size == 0:
+        return pred
+    n = ref.size
+    scores = np.empty(lags.size)
+    for j, d in enumerate(lags):
+        d = int(d)
+        if d >= 0:
+            scores[j] = float(ref[: n - d] @ prof[d:])
+        else:
+            scores[j] = float(ref[-d:] @ prof[: n + d])
+    j = int(np.argmax(scores))
+    if 0 < j < lags.size - 1:  # parabolic sub-pixel peak
+        a, b, c = scores[j - 1], scores[j], scores[j + 1]
+        den = a - 2 * b + c
+        return float(lags[j] + (0.5 * (a - c) / den if den < 0 else 0.0))
+    return float(lags[j])
+
+
+def _local_period(profile: np.ndarray, a: int, b: int, p_guess: float) -> float:
+    """Period of ``profile[a:b]`` near ``p_guess`` (autocorrelation peak, sub-pixel); 0 if none."""
+    seg = profile[max(0, a) : min(profile.size, b)].astype(np.float64)
+    if seg.size < 4 * p_guess:
         return 0.0
-    # middle of the left half (characters 0 .. half-1) and of the right half
-    off = 0.5 * (n - half)
-    fl = _fit_comb(profile, half, pitch, mid - off * pitch, rel=0.08, off=0.3)
-    fr = _fit_comb(profile, half, pitch, mid + off * pitch, rel=0.08, off=0.3)
-    if not (fl[1] > 0 and fr[1] > 0):
+    seg = seg - seg.mean()
+    lags = np.arange(max(2, int(0.75 * p_guess)), int(1.3 * p_guess) + 2)
+    if lags[-1] >= seg.size - 1:
         return 0.0
-    dist = fr[2] - fl[2]  # canvas px between the two half-line middles
-    if dist <= 0:
+    acf = np.array([float(seg[:-k] @ seg[k:]) / (seg.size - k) for k in lags])
+    j = int(np.argmax(acf))
+    if not 0 < j < lags.size - 1:
         return 0.0
-    curve = (fr[1] - fl[1]) / (pitch * dist)
-    if abs(fr[1] - fl[1]) < 0.02 * pitch or abs(curve * n * pitch) > 0.4:
-        return 0.0  # no measurable foreshortening, or implausibly strong
+    y0, y1, y2 = acf[j - 1], acf[j], acf[j + 1]
+    den = y0 - 2 * y1 + y2
+    return float(lags[j] + (0.5 * (y0 - y2) / den if den < 0 else 0.0))
+
+
+def _foreshortening(profile: np.ndarray, left: float, right: float, p_guess: float) -> float:
+    """Relative change of pitch per canvas px (a line seen at an angle), from the local periods of
+    its left and right thirds; 0 when not clearly measurable."""
+    length = right - left
+    if length < 20 * p_guess:
+        return 0.0
+    third = length / 3.0
+    p_l = _local_period(profile, int(left), int(left + third), p_guess)
+    p_r = _local_period(profile, int(right - third), int(right), p_guess)
+    if not (p_l > 0 and p_r > 0):
+        return 0.0
+    if abs(p_r - p_l) < 0.02 * 0.5 * (p_l + p_r):
+        return 0.0
+    curve = (p_r - p_l) / (0.5 * (p_l + p_r) * (2.0 * third))  # centres of the thirds are 2/3 apart
+    if abs(curve * length) > 0.4:
+        return 0.0  # implausibly strong: a wrong period somewhere
     return float(curve)
 
 
