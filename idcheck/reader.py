@@ -54,8 +54,11 @@ class _Clock:
         self._t = now
 
 
-def _score(mrz: MRZ) -> tuple[int, int, float]:
-    return (int(mrz.valid), sum(c.ok for c in mrz.checks), mrz.confidence or 0.0)
+def _score(mrz: MRZ, min_confidence: float | None) -> tuple[int, int, int, float]:
+    """Verified and sure beats verified, which beats more checks passing; then confidence."""
+    confidence = mrz.confidence if mrz.confidence is not None else 1.0
+    sure = mrz.valid and (min_confidence is None or confidence >= min_confidence)
+    return (int(sure), int(mrz.valid), sum(c.ok for c in mrz.checks), confidence)
 
 
 def _layout_for(lines: tuple[str, ...]) -> Layout | None:
@@ -106,11 +109,11 @@ class Reader:
                 mrz = self._read_zone(img, cand, strategy == "rotate180", clock)
                 if mrz is None:
                     continue
-                if best is None or _score(mrz) > _score(best[0]):
+                if best is None or _score(mrz, self.min_confidence) > _score(best[0], self.min_confidence):
                     best = (mrz, strategy, cand)
-                if mrz.valid and (self.min_confidence is None or (mrz.confidence or 0) >= self.min_confidence):
+                if _score(mrz, self.min_confidence)[0]:
                     break
-            if best is not None and best[0].valid:
+            if best is not None and _score(best[0], self.min_confidence)[0]:
                 break
         total = sum(clock.ms.values())
         clock.ms["total"] = total

@@ -229,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     np.random.seed(args.seed)
 
+    cached = all(
+        (args.cache_dir / f"{kind}_n{n}_seed{seed}_{render.RECIPE_VERSION}.npz").exists()
+        for kind, n, seed in (("train", args.train_windows, args.seed), ("val", args.val_windows, args.val_seed))
+    )
     x_tr, y_tr, c_tr = load_or_render("train", args.train_windows, args.seed, args.workers, args.cache_dir)
     x_va, y_va, c_va = load_or_render("val", args.val_windows, args.val_seed, args.workers, args.cache_dir)
     t_rendered = time.time()
@@ -327,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
             "recipe_version": render.RECIPE_VERSION,
             "data_recipe": render.RECIPE,
             "history": history,
+            # seconds to render the windows, or only to load them when they were already cached
             "render_seconds": round(t_rendered - t_start, 1),
+            "data_from_cache": cached,
             "train_seconds": round(t_trained - t_rendered, 1),
             "torch_version": torch.__version__,
             "opencv_version": cv2.__version__,

@@ -1,21 +1,29 @@
 """Find the machine-readable zone: 2 or 3 long, evenly spaced, parallel lines of fixed-pitch dark text.
 
-The search runs on the shrunken ``LoadedImage.search``:
+The search runs on the shrunken ``LoadedImage.search`` (long side <= 1200 px):
 
-1. *Ink*: black-hat (closing minus image) divided by the closing, i.e. how much darker a pixel is than
-   the paper around it, relative to that paper. Insensitive to illumination, glare and colour
-   backgrounds; Otsu threshold.
-2. *Orientation*: on a small pyramid of the ink map, a 3x3 closing fuses the characters of a text
-   line (at the level where they are 3-6 px tall) into one elongated blob; every elongated blob votes
-   for its direction (``minAreaRect``), weighted by its length. The peaks of the vote histogram
-   (mod 180 degrees) are the text orientations on the page.
-3. *Lines*: for each peak the ink map is rotated so that the text is horizontal; on each pyramid level
-   a purely horizontal closing fuses characters into line blobs without ever merging neighbouring
-   lines. Long, thin blobs are text lines; their geometry is measured from their pixels (moments), so a
-   residual tilt from perspective is measured, not assumed.
-4. *Zone*: two or three lines of equal length and thickness, left-aligned, whose spacing is 1.2-3.2
-   line thicknesses (ICAO Doc 9303 Part 3 §4: fixed 2.54 mm pitch, lines ~4 mm apart), make a
-   candidate. Candidates from different levels and orientations are merged; the best few are kept.
+1. *Ink*: black-hat (15x15 closing minus image) divided by the local paper level (floored, so dark
+   surroundings do not turn noise into ink); Otsu threshold with a cheap hysteresis (weak ink only
+   near strong ink). Insensitive to illumination, glare and colour backgrounds.
+2. *Pyramid*: up to 4 levels (x1/2 each, a 3x3 median first against specks), so that every zone has
+   a level where its characters are 3-12 px tall.
+3. *Orientation*: a 3x3 closing fuses the characters of a text line into elongated blobs; their
+   second moments (vectorised over all blobs) vote for directions, weighted by length. The peaks of
+   the histogram (mod 180 degrees) are the page's text orientations; no image is ever rotated.
+4. *Lines*, per orientation and level: pieces far too tall across the text to be characters
+   (frames, ellipses drawn round the zone, page edges, photos) are removed, keeping their rows that
+   are dense along the text (characters touching a frame). A closing with a 5-px line kernel along
+   the text direction fuses characters into line blobs without merging neighbouring lines; long thin
+   blobs are measured from their pixels (centre line, residual tilt, thickness, extent). Pieces of a
+   line broken by glare or a stain are joined.
+5. *Zone*: two or three lines of equal length and thickness, aligned ends, spacing 1.15-3.3
+   thicknesses (Doc 9303 Part 3 §4: fixed 2.54 mm pitch, lines ~4 mm apart); three-line groups need
+   equal spacing and ends within 1.5 thicknesses (TD1). Scored by geometry, then by texture: the
+   darkness profile along each line must be periodic at about one character height (fixed pitch)
+   and have no blank stretches.
+6. *Merge*: the same zone found on several levels and orientations is one candidate (its best
+   score; geometry from the finest level scoring nearly as well). Coarse levels are tried first;
+   level 0, extra orientations and levels below a convincing find are skipped.
 
 Everything is rotation invariant up to the 180-degree ambiguity, which the reader resolves by trying
 ``flip`` in :func:`idcheck.vision.rectify.line_strips`.
@@ -23,7 +31,6 @@ Everything is rotation invariant up to the 180-degree ambiguity, which the reade
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -34,11 +41,14 @@ from .io import LoadedImage
 
 __all__ = ["Candidate", "find_candidates", "ink_map"]
 
+PAPER_FLOOR = 80.0  # gray level below which the local background is not treated as paper
 INK_KERNEL = 15  # px in the search image: strokes up to ~7 px wide (chars up to ~50 px tall)
 MAX_ANGLES = 3  # orientation peaks examined
 MIN_LINE_ASPECT = 14.0  # length / thickness of a line blob (an MRZ line is ~30-48)
 FRAGMENT_ASPECT = 5.0  # shorter pieces are only kept to be joined into a line
 JOIN_GAP = 10.0  # the widest gap (in line thicknesses) bridged when joining pieces of a line
+MAX_TEXTURES = 3  # zones whose texture is measured when ranking (the best-looking first)
+THICK_PER_CAP = 1.27  # line blob thickness / capital height, measured on the real set
 STRONG = 0.75  # a candidate this good stops the search from trying the costly options
 
 
@@ -49,7 +59,8 @@ class Candidate:
     ``quad`` is 4x2 float32: top-left, top-right, bottom-right, bottom-left of the ink, in reading
     order assuming the text is upright (it may be upside down: try ``flip``). ``lines`` holds one such
     quad per text line, top to bottom. ``angle_deg`` is the direction of the lines (TL -> TR), degrees
-    counter-clockwise from the image x axis as displayed, in (-90, 90].
+    counter-clockwise from the image x axis as displayed, in (-90, 90]. ``char_height`` estimates the
+    capital height in full-resolution px (the quads cover the whole ink band, a little taller).
     """
 
     quad: np.ndarray
@@ -82,7 +93,9 @@ def ink_map(gray: np.ndarray, kernel: int = INK_KERNEL) -> np.ndarray:
     """Binary uint8 map (255 = ink): pixels much darker than the paper around them."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
     closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, k)
-    contrast = cv2.divide(cv2.subtract(closed, gray), closed, scale=255)
+    # relative to the paper, but not below a floor: in dark surroundings (a table, a shadow) the
+    # ratio would turn sensor noise into 'ink'
+    contrast = cv2.divide(cv2.subtract(closed, gray), cv2.max(closed, PAPER_FLOOR), scale=255)
     thr, binary = cv2.threshold(contrast, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if thr < 20:  # nearly flat image: Otsu splits noise; demand real contrast
         thr, binary = cv2.threshold(contrast, 40, 255, cv2.THRESH_BINARY)
@@ -101,9 +114,13 @@ def _down(binary: np.ndarray) -> np.ndarray:
 
 
 def _pyramid(binary: np.ndarray, min_side: int = 24, max_levels: int = 4) -> list[np.ndarray]:
+    """Level 0 is the ink map itself; coarser levels are built from it after a 3x3 median, which
+    removes isolated specks (sensor noise, paper texture) that the coverage-based downsampling
+    would otherwise grow into blobs, at the price of 1-px strokes, which only level 0 needs."""
     levels = [binary]
+    src = cv2.medianBlur(binary, 3) if min(binary.shape) // 2 >= min_side else binary
     while len(levels) < max_levels and min(levels[-1].shape) // 2 >= min_side:
-        levels.append(_down(levels[-1]))
+        levels.append(_down(src if len(levels) == 1 else levels[-1]))
     return levels
 
 
@@ -285,7 +302,7 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
     keep = np.flatnonzero((length >= 20) & (length >= FRAGMENT_ASPECT * np.maximum(thick_est, 2.5))) + 1
     if keep.size < 2:
         return []
-    keep = keep[np.argsort(-area[keep - 1])][:80]
+    keep = keep[np.argsort(-area[keep - 1])][:60]
     # Cheap pre-selection on bounding boxes: only blobs with a plausible partner line (parallel,
     # overlapping along the text) or a collinear neighbour (another piece of the same line) get
     # measured.
@@ -532,8 +549,12 @@ def _same_zone(a: _Group, b: _Group) -> bool:
     d_ang = abs(a.angle - b.angle) % 180.0
     if min(d_ang, 180.0 - d_ang) > 8.0:
         return False
-    dist = math.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1])
-    return dist <= 0.25 * max(a.length, b.length) + 2.0 * max(a.thick, b.thick)
+    dx, dy = b.centre[0] - a.centre[0], b.centre[1] - a.centre[1]
+    ang = math.radians(a.angle)
+    along = abs(dx * math.cos(ang) + dy * math.sin(ang))
+    across = abs(-dx * math.sin(ang) + dy * math.cos(ang))
+    # a TD1 seen as a pair and as a triple: centres half a line spacing (~1 thickness) apart
+    return across <= 1.3 * max(a.thick, b.thick) and along <= 0.3 * max(a.length, b.length)
 
 
 def _line_quad(frame: _Frame, ln: _Line, scale: float) -> np.ndarray:
@@ -563,18 +584,10 @@ def _make_candidate(frame: _Frame, group: list[_Line], score: float, scale: floa
         quad = quad[[2, 3, 0, 1]]
         quads = [q[[2, 3, 0, 1]] for q in reversed(quads)]
         angle = angle + 180.0 if angle <= -90.0 else angle - 180.0
-    char_h = float(np.mean([ln.thick for ln in group])) * scale
+    # the fused line is thicker than the capitals (digits, blur, the coarse level's dilation)
+    char_h = float(np.mean([ln.thick for ln in group])) * scale / THICK_PER_CAP
     return Candidate(quad=quad, n_lines=len(group), char_height=char_h, angle_deg=angle, score=score,
                      lines=tuple(quads), level=lev)
-
-
-def _overlap(a: Candidate, b: Candidate) -> float:
-    ia, _ = cv2.intersectConvexConvex(a.quad.astype(np.float32), b.quad.astype(np.float32))
-    if ia <= 0:
-        return 0.0
-    aa = cv2.contourArea(a.quad)
-    ab = cv2.contourArea(b.quad)
-    return float(ia / max(1e-9, min(aa, ab)))
 
 
 def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate]:
@@ -585,7 +598,7 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
     binary = ink_map(search)
     levels = _pyramid(binary)
     # orientation votes: level 0 only matters for small images (tiny text); it is the costly one
-    first = 0 if search.size <= 400_000 else 1
+    first = 0 if search.size <= 120_000 else (1 if search.size <= 400_000 else 2)
     level_ccs: dict[int, _Level] = {}
     found: list[_Group] = []
 
@@ -612,8 +625,9 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
                 geo = _geometry_score(group, compat)
                 if geo >= 0.15:  # geometry alone rules out the rest; spare the texture measurement
                     new.append(_make_group(group, frame, lev, geo))
-            # texture (the costly part) for the two best-looking groups of the level only
-            for g in sorted(new, key=lambda g: -g.geo)[:2]:
+            # texture (the costly part) for the best-looking group of the level only; the other
+            # zones get theirs when ranked (``_merge``)
+            for g in sorted(new, key=lambda g: -g.geo)[:1]:
                 g.tex = _texture_score(g.lines, search, frame)
             found.extend(new)
     return _merge(found, search, img.scale, max_candidates)
@@ -635,10 +649,22 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
         else:
             clusters.append([g])
     scored: list[tuple[float, list[_Group], float]] = []
-    for cl in clusters:
+    # clusters in order of their best geometry, which bounds their score (texture <= 1): stop
+    # measuring textures once enough clusters beat every bound still to come
+    measured = 0
+    for cl in sorted(clusters, key=lambda c: -max(g.geo for g in c)):
+        bound = max(g.geo for g in cl)
+        best = max((r[0] for r in scored), default=0.0)
+        if len(scored) >= max_candidates and sorted(r[0] for r in scored)[-max_candidates] >= bound:
+            break
+        if bound < 0.3 * best:
+            break  # cannot come near the best zone
         known = [g.tex for g in cl if g.tex is not None]
         if not known:
+            if measured >= MAX_TEXTURES:
+                continue
             cl[0].tex = _texture_score(cl[0].lines, search, cl[0].frame)
+            measured += 1
             known = [cl[0].tex]
         tex = max(known)
         top = max(g.geo * (g.tex if g.tex is not None else tex) for g in cl)
@@ -647,13 +673,13 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
     scored.sort(key=lambda r: -r[0])
     out: list[Candidate] = []
     for top, cl, tex in scored[:max_candidates]:
-        def sc(g: _Group) -> float:
+        def sc(g: _Group, tex: float = tex) -> float:
             return g.geo * (g.tex if g.tex is not None else tex)
 
         # three lines when they score nearly as well as the best pair (a TD1 seen as two of its
         # lines on a coarse level), else two; then the finest level that scores nearly as well
         best_by_n = {k: max((sc(g) for g in cl if len(g.lines) == k), default=0.0) for k in (2, 3)}
-        n_pick = 3 if best_by_n[3] >= 0.9 * best_by_n[2] else 2
+        n_pick = 3 if best_by_n[3] >= 0.75 * best_by_n[2] else 2
         good = [g for g in cl if len(g.lines) == n_pick and sc(g) >= 0.75 * best_by_n[n_pick]]
         pick = max(good, key=lambda g: (-g.lev, g.geo))
         out.append(_make_candidate(pick.frame, pick.lines, min(top, 1.0), scale, pick.lev))

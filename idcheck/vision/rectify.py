@@ -169,17 +169,21 @@ def _measure_line(ink: np.ndarray, cs: np.ndarray, y0: float, y1: float, x0: flo
         return None
     band = ink[ya:yb, xa:xb]
     # 1. top and bottom per chunk -> straight lines
-    n_chunks = max(3, min(8, int((xb - xa) / (5 * hw))))
+    n_chunks = max(3, min(7, int((xb - xa) / (5 * hw))))
     edges = np.linspace(0, xb - xa, n_chunks + 1).astype(int)
+    profs = np.add.reduceat(band, edges[:-1], axis=1)  # rows x chunks
+    k20 = int(0.2 * (profs.shape[0] - 1))
+    bases = np.partition(profs, k20, axis=0)[k20]  # background pattern or noise, on every row
+    tops = profs.max(axis=0)
     xs_c: list[float] = []
     ty: list[float] = []
     by: list[float] = []
     centre_row = 0.5 * (y0 + y1) - ya
-    for c0, c1 in zip(edges[:-1], edges[1:]):
-        prof = band[:, c0:c1].sum(axis=1)
-        if prof.max() <= 0:
+    for c in range(n_chunks):
+        prof, base, top_v = profs[:, c], float(bases[c]), float(tops[c])
+        if top_v <= base:
             continue
-        runs = _runs(prof >= 0.2 * prof.max())
+        runs = _runs(prof >= base + 0.25 * (top_v - base))
         # the run at (or nearest) the expected centre, merged with neighbours across 1-2 px gaps
         lo, hi = min(runs, key=lambda r: 0 if r[0] <= centre_row < r[1] else min(abs(r[0] - centre_row), abs(r[1] - centre_row)))
         for r0, r1 in runs:
@@ -189,7 +193,7 @@ def _measure_line(ink: np.ndarray, cs: np.ndarray, y0: float, y1: float, x0: flo
                 hi = r1
         if hi - lo < 0.5 * hw or hi - lo > 1.8 * hw:
             continue
-        xs_c.append(xa + 0.5 * (c0 + c1))
+        xs_c.append(xa + 0.5 * (edges[c] + edges[c + 1]))
         ty.append(ya + lo - 0.5)
         by.append(ya + hi - 0.5)
     if len(xs_c) < 2:
@@ -361,6 +365,51 @@ def _fit_comb(
 
 
 # --------------------------------------------------------------------------------------------- main
+def _extend(quad: np.ndarray, lines: list[np.ndarray], left: float, right: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The quads lengthened along the text by ``left`` / ``right`` times their length."""
+
+    def ext(q: np.ndarray) -> np.ndarray:
+        d_top, d_bot = q[1] - q[0], q[2] - q[3]
+        return np.array([q[0] - left * d_top, q[1] + right * d_top, q[2] + right * d_bot, q[3] - left * d_bot])
+
+    return ext(quad), [ext(q) for q in lines]
+
+
+def _work(
+    img: LoadedImage, quad: np.ndarray, rough_lines: list[np.ndarray], char_h: float
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, list[_Line]] | None:
+    """The working canvas (an affine map of the block, characters ~WORK_HEIGHT px tall) and the
+    lines measured on it: (full-res -> canvas matrix, canvas width, ink, its integral, lines)."""
+    hw = WORK_HEIGHT
+    r = hw / char_h
+    Lb = 0.5 * (float(np.linalg.norm(quad[1] - quad[0])) + float(np.linalg.norm(quad[2] - quad[3]))) * r
+    Hb = 0.5 * (float(np.linalg.norm(quad[3] - quad[0])) + float(np.linalg.norm(quad[2] - quad[1]))) * r
+    mx, my = max(3.0 * hw, 0.45 * Lb), 1.0 * hw  # room for a line the locator saw only in part
+    Wc, Hc = int(math.ceil(Lb + 2 * mx)), int(math.ceil(Hb + 2 * my))
+    if Wc * Hc > 4_000_000 or Wc < 8 or Hc < 8:
+        return None
+    rect = np.array([[mx, my], [mx + Lb, my], [mx + Lb, my + Hb], [mx, my + Hb]])
+    A = _affine_fit(quad, rect)  # full-res -> canvas
+    if img.scale > 1 and char_h / img.scale >= 0.6 * hw:  # the search image is sharp enough
+        s = img.scale
+        S = np.array([[s, 0, 0.5 * s - 0.5], [0, s, 0.5 * s - 0.5], [0, 0, 1]])  # search -> full
+        src, M = img.search, A @ S
+    else:
+        src, M = img.gray, A
+    canvas = cv2.warpAffine(src, M[:2], (Wc, Hc), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    ink = _ink(canvas, hw)
+    cs = _column_cumsum(ink)
+    lines: list[_Line] = []
+    for q in rough_lines:
+        qc = q @ A[:2, :2].T + A[:2, 2]
+        ln = _measure_line(ink, cs, 0.5 * (qc[0, 1] + qc[1, 1]), 0.5 * (qc[2, 1] + qc[3, 1]),
+                           min(qc[0, 0], qc[3, 0]), max(qc[1, 0], qc[2, 0]), hw)
+        if ln is None:
+            return None
+        lines.append(ln)
+    return A, Wc, ink, cs, lines
+
+
 def line_strips(
     img: LoadedImage,
     cand: Candidate,
@@ -376,35 +425,27 @@ def line_strips(
     """
     quad, rough_lines = _order_for(cand, flip)
     char_h = max(2.0, float(cand.char_height))
-
-    # ---- 1. working canvas: the block through an affine map, characters ~WORK_HEIGHT px tall
     hw = WORK_HEIGHT
-    r = hw / char_h
-    Lb = 0.5 * (float(np.linalg.norm(quad[1] - quad[0])) + float(np.linalg.norm(quad[2] - quad[3]))) * r
-    Hb = 0.5 * (float(np.linalg.norm(quad[3] - quad[0])) + float(np.linalg.norm(quad[2] - quad[1]))) * r
-    mx, my = max(3.0 * hw, 0.25 * Lb), 1.0 * hw
-    Wc, Hc = int(math.ceil(Lb + 2 * mx)), int(math.ceil(Hb + 2 * my))
-    rect = np.array([[mx, my], [mx + Lb, my], [mx + Lb, my + Hb], [mx, my + Hb]])
-    A = _affine_fit(quad, rect)  # full-res -> canvas
-    if img.scale > 1 and char_h / img.scale >= 0.6 * hw:  # the search image is sharp enough
-        s = img.scale
-        S = np.array([[s, 0, 0.5 * s - 0.5], [0, s, 0.5 * s - 0.5], [0, 0, 1]])  # search -> full
-        src, M = img.search, A @ S
-    else:
-        src, M = img.gray, A
-    canvas = cv2.warpAffine(src, M[:2], (Wc, Hc), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    ink = _ink(canvas, hw)
-    cs = _column_cumsum(ink)
 
-    # ---- 2. lines, slant
-    lines: list[_Line] = []
-    for q in rough_lines:
-        qc = q @ A[:2, :2].T + A[:2, 2]
-        ln = _measure_line(ink, cs, 0.5 * (qc[0, 1] + qc[1, 1]), 0.5 * (qc[2, 1] + qc[3, 1]),
-                           min(qc[0, 0], qc[3, 0]), max(qc[1, 0], qc[2, 0]), hw)
-        if ln is None:
-            return []
-        lines.append(ln)
+    # ---- 1-2. working canvas and the lines on it; once more at the right scale when the
+    # locator's character height (a coarse-level estimate) was far off
+    work = _work(img, quad, rough_lines, char_h)
+    if work is not None:
+        h_med = float(np.median([ln.height for ln in work[4]]))
+        if not 0.75 * hw <= h_med <= 1.6 * hw:
+            char_h = char_h * h_med / hw
+            work = _work(img, quad, rough_lines, char_h) or work
+    if work is not None:
+        # the text runs into the canvas edge: the locator saw only part of the lines; look further
+        _, Wc, _, _, lines = work
+        grow_left = any(ln.left <= hw for ln in lines)
+        grow_right = any(ln.right >= Wc - 1 - hw for ln in lines)
+        if grow_left or grow_right:
+            quad, rough_lines = _extend(quad, rough_lines, 0.7 if grow_left else 0.0, 0.7 if grow_right else 0.0)
+            work = _work(img, quad, rough_lines, char_h) or work
+    if work is None:
+        return []
+    A, Wc, ink, _, lines = work
     shear = _shear(ink, lines)
 
     # ---- 3. one comb for all lines: N, pitch, phase, foreshortening
@@ -444,7 +485,7 @@ def line_strips(
     _, p_coarse, m_coarse = fits[chosen]
     if not p_coarse > 0:
         return []
-    score, pitch_c, mid_c = _fit_comb(joint, chosen, p_coarse, m_coarse, rel=0.02, off=0.125, curve=curve, refine=2)
+    _, pitch_c, mid_c = _fit_comb(joint, chosen, p_coarse, m_coarse, rel=0.02, off=0.125, curve=curve, refine=2)
     if not pitch_c > 0:
         return []
 
@@ -628,11 +669,14 @@ def _refine_centers(strip: np.ndarray, centers: np.ndarray, pitch: float) -> np.
     ok = mass > 0
     if ok.sum() < max(6, n // 3):
         return centers
-    resid = np.where(ok, (c1[hi] - c1[lo]) / np.where(ok, mass, 1.0), np.nan) - centers
-    keep = ok & (np.abs(resid - np.nanmedian(resid)) <= 0.2 * pitch)
+    resid = (c1[hi] - c1[lo]) / np.where(ok, mass, 1.0) - centers
+    keep = ok & (np.abs(resid - float(np.median(resid[ok]))) <= 0.2 * pitch)
     if keep.sum() < max(6, n // 3):
         return centers
-    corr = np.polyval(np.polyfit(idx[keep], resid[keep], 1), idx)
+    xk, yk = idx[keep], resid[keep]
+    xm, ym = float(xk.mean()), float(yk.mean())
+    slope = float(((xk - xm) * (yk - ym)).sum() / max(float(((xk - xm) ** 2).sum()), 1e-9))
+    corr = ym + slope * (idx - xm)
     if np.abs(corr).max() > 0.25 * pitch:
         return centers
     return centers + corr
