@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 import numpy as np
 
 from .mrz.decode import decode, probability_options
-from .mrz.layouts import LAYOUTS, Layout
+from .mrz.layouts import Layout
 from .mrz.parse import MRZ, MRZFormatError, detect_format, parse
 from .mrz.repair import read_mrz_text
 
 if TYPE_CHECKING:
     from .check import AgeCheck
+    from .ocr.base import CharRecogniser, ImageReader, LineReader
     from .vision.io import LoadedImage
     from .vision.locate import Candidate
     from .vision.rectify import LineStrip
@@ -78,7 +79,7 @@ class Reader:
             from .check import MIN_CONFIDENCE
             from .ocr.native import NativeEngine
 
-            self._engine: Any = NativeEngine()
+            self._engine: CharRecogniser | LineReader | ImageReader = NativeEngine()
             self.min_confidence = MIN_CONFIDENCE
         elif engine == "tesseract":
             from .ocr.tesseract import TesseractEngine
@@ -232,4 +233,4 @@ def get_reader(engine: str | Reader | None = None) -> Reader:
     return _READERS[name]
 
 
-__all__ = ["ImageSource", "ReadResult", "Reader", "STRATEGIES", "get_reader", "LAYOUTS"]
+__all__ = ["ImageSource", "ReadResult", "Reader", "STRATEGIES", "get_reader"]
