@@ -56,10 +56,11 @@ class _Clock:
 
 
 def _score(mrz: MRZ, min_confidence: float | None) -> tuple[int, int, int, float]:
-    """Verified and sure beats verified, which beats more checks passing; then confidence."""
+    """Verified and sure first; a reading below the confidence floor ranks under any confident one
+    (flat probabilities let the decoder make garbage verify); then checks passing, then confidence."""
     confidence = mrz.confidence if mrz.confidence is not None else 1.0
-    sure = mrz.valid and (min_confidence is None or confidence >= min_confidence)
-    return (int(sure), int(mrz.valid), sum(c.ok for c in mrz.checks), confidence)
+    confident = min_confidence is None or confidence >= min_confidence
+    return (int(mrz.valid and confident), int(confident), sum(c.ok for c in mrz.checks), confidence)
 
 
 def _layout_for(lines: tuple[str, ...]) -> Layout | None:

@@ -115,6 +115,20 @@ def test_batching_does_not_change_results(engine: NativeEngine) -> None:
     np.testing.assert_allclose(together[::97], alone, atol=1e-5)
 
 
+@needs_font
+def test_upside_down_line_is_not_confident(engine: NativeEngine) -> None:
+    # The reader also tries every zone turned 180 degrees; the model was trained to spread its
+    # probability over all classes for glyphs that are not upright characters.
+    rng = np.random.default_rng(TEST_SEED + 3)
+    tops = []
+    for _ in range(10):
+        strip, centres, pitch, text, _ = render.render_line(rng, degrade=render.clean_degrade())
+        labels = np.array([render.CHAR_INDEX[c] for c in text])
+        windows, lab = render.negative_windows(rng, strip, centres, pitch, labels, "flip")
+        tops.append(engine.classify(windows[lab == render.NOT_A_CHAR]).max(axis=1))
+    assert float(np.concatenate(tops).mean()) < 0.5
+
+
 def _copy_models(tmp_path: Path) -> Path:
     target = tmp_path / "models"
     target.mkdir()

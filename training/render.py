@@ -46,7 +46,8 @@ FONT_PATH = Path(os.environ.get("IDCHECK_OCRB_FONT", "/usr/share/fonts/opentype/
 HI_CAP = 64  # px, cap height of the "ideal" rendering; sources above this are rendered at HI_CAP
 GLYPH_BOX = 2 * HI_CAP  # square glyph canvas, advance centre and cap centre in its middle
 CHAR_INDEX = {c: i for i, c in enumerate(CHARSET)}
-RECIPE_VERSION = "r3"  # bump when the rendering changes (names the cached npz files)
+NEGATIVE_LINES = {"flip": 0.05, "half": 0.03}  # fraction of lines cut into "not a character" windows
+RECIPE_VERSION = "r4"  # bump when the rendering changes (names the cached npz files)
 RECIPE = {
     "font": "OCR-B (Debian fonts-ocr-b OCRB.otf), glyphs drawn one by one at a fixed pitch",
     "text": "50 % valid MRZ lines of random format (idcheck.mrz.generate.build_lines, random field values), "
@@ -61,6 +62,9 @@ RECIPE = {
                     "Gaussian blur sigma 0-1.4 strip px (60 %) and 0.2-0.9 source px (80 %), unsharp mask (25 %), motion blur 1-4 px (15 %), Gaussian noise "
                     "sigma 0-14 grey levels (80 %), JPEG quality 30-95 (70 %), resampling linear/cubic/area",
     "windows": "normalise_strip + cell_windows exactly as at run time; label = character at each centre",
+    "negatives": "5 % of lines read upside down (label: the glyph it then resembles for H N O X, else "
+                 "'not a character'), 3 % cut with the comb 0.42-0.5 pitch off ('not a character'); "
+                 "'not a character' is trained towards uniform probabilities",
 }
 
 
@@ -441,6 +445,49 @@ def line_windows(rng: np.random.Generator, text: str | None = None, degrade: Deg
     return windows, labels, d
 
 
+NOT_A_CHAR = -1  # label of a window that shows no upright character: trained towards uniform probabilities
+_IGNORE = -2
+
+
+@functools.lru_cache(maxsize=1)
+def rot180_labels() -> np.ndarray:
+    """Label of every glyph turned upside down: itself or another glyph where the two nearly coincide
+    (H, N, O, X), "not a character" where they clearly differ, dropped (``_IGNORE``) in between."""
+    g = load_glyphs()
+    ink = {c: g.masks[c] > 0.5 for c in CHARSET}
+    out = np.full(len(CHARSET), NOT_A_CHAR, dtype=np.int64)
+    for i, c in enumerate(CHARSET):
+        turned = np.rot90(ink[c], 2)  # the box centre is the cap centre: a 180 degree turn in place
+        iou = {d: (turned & ink[d]).sum() / (turned | ink[d]).sum() for d in CHARSET}
+        best = max(iou, key=iou.__getitem__)
+        if iou[best] >= 0.8:
+            out[i] = CHAR_INDEX[best]
+        elif iou[best] >= 0.6:
+            out[i] = _IGNORE
+    return out
+
+
+def negative_windows(rng: np.random.Generator, strip: np.ndarray, centres: np.ndarray, pitch: float,
+                     labels: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Windows the reader also produces but that show no upright character.
+
+    ``"flip"``: the line read upside down (the reader tries ``rotate180`` on every zone);
+    ``"half"``: a character comb half a pitch off, so windows straddle two glyphs or show paper.
+    Labels are :data:`NOT_A_CHAR` except for glyphs that look the same upside down.
+    """
+    norm = normalise_strip(strip)
+    if kind == "flip":
+        turned = np.ascontiguousarray(norm[::-1, ::-1])
+        windows = cell_windows(turned, (norm.shape[1] - 1) - centres[::-1], pitch)
+        lab = rot180_labels()[labels[::-1]]
+    else:
+        shift = rng.uniform(0.42, 0.5) * rng.choice([-1.0, 1.0]) * pitch
+        windows = cell_windows(norm, centres + shift, pitch)
+        lab = np.full(len(centres), NOT_A_CHAR, dtype=np.int64)
+    keep = lab != _IGNORE
+    return windows[keep], lab[keep]
+
+
 def _single_thread() -> None:
     # One process per core: OpenCV's own thread pool would oversubscribe the CPUs.
     cv2.setNumThreads(1)
@@ -452,7 +499,15 @@ def _render_chunk(args: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.nda
     xs, ys, caps = [], [], []
     total = 0
     while total < n_windows:
-        w, lab, d = line_windows(rng)
+        strip, centres, pitch, text, d = render_line(rng)
+        labels = np.array([CHAR_INDEX[c] for c in text], dtype=np.int64)
+        u = rng.random()
+        if u < NEGATIVE_LINES["flip"]:
+            w, lab = negative_windows(rng, strip, centres, pitch, labels, "flip")
+        elif u < NEGATIVE_LINES["flip"] + NEGATIVE_LINES["half"]:
+            w, lab = negative_windows(rng, strip, centres, pitch, labels, "half")
+        else:
+            w, lab = cell_windows(normalise_strip(strip), centres, pitch), labels
         xs.append(w)
         ys.append(lab)
         caps.append(np.full(len(lab), min(d.src_cap, 80.0), np.float32))
@@ -464,7 +519,8 @@ def render_dataset(n_windows: int, seed: int, workers: int = 1, chunk: int = 400
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n_windows`` windows rendered with ``seed`` (deterministic for any ``workers``).
 
-    Returns ``(windows uint8 (N, CELL_H, CELL_W), labels int64 (N,), source cap height float32 (N,))``.
+    Returns ``(windows uint8 (N, CELL_H, CELL_W), labels int64 (N,), source cap height float32 (N,))``;
+    label :data:`NOT_A_CHAR` (-1) marks a window without an upright character (about 8 % of them).
     """
     seq = np.random.SeedSequence(seed)
     n_chunks = (n_windows + chunk - 1) // chunk

@@ -7,7 +7,7 @@ train a small CNN with Adam, evaluate (overall, per source cap height, confusion
 the softmax inside, check that OpenCV's DNN module gives the same probabilities, write the manifest.
 
 Fine-tuning on real rectifier crops: ``--extra crops.npz`` (keys ``windows`` (N, 32, 20) uint8 and
-``labels``: (N,) class indices in CHARSET order or single-character strings), repeated
+``labels``: (N,) class indices in CHARSET order, -1 for "not a character", or single-character strings), repeated
 ``--extra-repeat`` times and mixed with the synthetic windows; ``--init training/cache/mrz_char.pt``
 starts from the last trained weights, e.g.::
 
@@ -39,6 +39,27 @@ MODELS = ROOT / "models"
 MODEL_NAME = "mrz_char.onnx"
 CAP_BUCKETS = ((6, 10), (10, 14), (14, 20), (20, 30), (30, 50), (50, 81))
 CONFUSABLE_GROUPS = ("<KX", "0ODQ", "8B", "5S", "1I", "2Z", "6G", "CG", "MN", "UV", "EF", "PR")
+# Confusion-aware label smoothing for the one pair real documents print closer than this OCR-B
+# font does: O and 0 (on many specimens the letter O is as narrow as the digit). A window that looks
+# like 0 must still rank O first among the letters, because the decoder restricts each position to
+# its field's alphabet and renormalises. Not applied to 8/B, 5/S, 2/Z ...: there it made wrong swaps
+# in alphanumeric fields cheap enough for the check-digit search to pick them.
+PARTNERS = {"0": "O", "O": "0"}
+SMOOTHING = 0.03
+
+
+def target_matrix(smoothing: float = SMOOTHING) -> np.ndarray:
+    """Row ``c``: the training target for label ``c``; the last row (label -1, "not a character")
+    is uniform."""
+    k = len(CHARSET)
+    t = np.zeros((k + 1, k), np.float32)
+    for i, c in enumerate(CHARSET):
+        partners = PARTNERS.get(c, "")
+        t[i, i] = 1.0 - (smoothing if partners else 0.0)
+        for p in partners:
+            t[i, CHARSET.index(p)] = smoothing / len(partners)
+    t[k] = 1.0 / k
+    return t
 
 
 def build_model():  # -> torch.nn.Module (torch imported lazily: the module is importable without it)
@@ -88,8 +109,9 @@ def load_extra(path: Path) -> tuple[np.ndarray, np.ndarray]:
         y = np.array([CHARSET.index(str(c)) for c in labels], dtype=np.int64)
     else:
         y = labels.astype(np.int64)
-    if x.shape[1:] != (CELL_H, CELL_W) or len(x) != len(y) or y.min() < 0 or y.max() >= len(CHARSET):
-        raise SystemExit(f"{path}: expected windows (N, {CELL_H}, {CELL_W}) uint8 and N labels in CHARSET")
+    if x.shape[1:] != (CELL_H, CELL_W) or len(x) != len(y) or y.min() < -1 or y.max() >= len(CHARSET):
+        raise SystemExit(f"{path}: expected windows (N, {CELL_H}, {CELL_W}) uint8 and N labels in CHARSET "
+                         "(or -1: not a character)")
     return x, y
 
 
@@ -106,6 +128,12 @@ def predict(model, windows: np.ndarray, batch: int = 2048) -> np.ndarray:
 
 
 def evaluate(probs: np.ndarray, labels: np.ndarray, src_cap: np.ndarray | None = None) -> dict:
+    """Accuracy etc. on character windows; confidence on "not a character" windows (label -1)."""
+    negative = labels < 0
+    neg_top = probs[negative].max(1) if negative.any() else np.zeros(0)
+    probs, labels = probs[~negative], labels[~negative]
+    if src_cap is not None:
+        src_cap = src_cap[~negative]
     pred = probs.argmax(1)
     ok = pred == labels
     p_true = probs[np.arange(len(labels)), labels]
@@ -116,6 +144,12 @@ def evaluate(probs: np.ndarray, labels: np.ndarray, src_cap: np.ndarray | None =
         # how often the top probability is high but wrong: what the decoder most needs to avoid
         "wrong_with_p_over_0.9": int(((probs.max(1) > 0.9) & ~ok).sum()),
     }
+    if len(neg_top):
+        report["not_a_char"] = {
+            "n": len(neg_top),
+            "mean_top_probability": round(float(neg_top.mean()), 4),
+            "top_probability_over_0.5": round(float((neg_top > 0.5).mean()), 4),
+        }
     if src_cap is not None:
         report["accuracy_by_source_cap_px"] = {
             f"{lo}-{min(hi, 80)}": {"n": int(m.sum()), "accuracy": round(float(ok[m].mean()), 5)}
@@ -255,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.15
     )
     xt = torch.from_numpy(x_tr)
-    yt = torch.from_numpy(y_tr)
+    yt = torch.from_numpy(np.where(y_tr < 0, len(CHARSET), y_tr))  # row of target_matrix
+    targets = torch.from_numpy(target_matrix())
     gen = torch.Generator().manual_seed(args.seed)
     print(f"model: {n_params} parameters; {len(x_tr)} training windows ({n_synth} synthetic), "
           f"{len(x_va)} validation", flush=True)
@@ -270,16 +305,16 @@ def main(argv: list[str] | None = None) -> int:
             xb = xt[idx].float().mul_(1.0 / 255.0).unsqueeze(1)
             yb = yt[idx]
             logits = model(xb)
-            loss = torch.nn.functional.cross_entropy(logits, yb)
+            loss = -(targets[yb] * torch.log_softmax(logits, 1)).sum(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             total_loss += loss.item() * len(idx)
-            total_ok += int((logits.argmax(1) == yb).sum())
+            total_ok += int((logits.argmax(1) == yb).sum())  # "not a character" rows never match
         val = evaluate(predict(model, x_va), y_va)
         row = {"epoch": epoch + 1, "train_loss": round(total_loss / len(xt), 4),
-               "train_acc_running": round(total_ok / len(xt), 5), "val_acc": val["accuracy"],
+               "train_acc_running": round(total_ok / max(1, int((yt < len(CHARSET)).sum())), 5), "val_acc": val["accuracy"],
                "val_nll": val["nll"], "seconds": round(time.time() - t0, 1)}
         history.append(row)
         print(json.dumps(row), flush=True)
@@ -328,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
             "epochs": args.epochs,
             "batch": args.batch,
             "optimizer": f"AdamW lr {args.lr} one-cycle, weight decay {args.weight_decay}, dropout 0.1",
+            "loss": f"cross-entropy to soft targets: {SMOOTHING} of the mass on confusable partners "
+                    f"{PARTNERS}; uniform target for 'not a character' windows",
             "recipe_version": render.RECIPE_VERSION,
             "data_recipe": render.RECIPE,
             "history": history,

@@ -1,7 +1,9 @@
 """The native engine: a small CNN over OCR-B character cells, run with OpenCV's DNN module.
 
 The model (``models/mrz_char.onnx``) and its manifest are produced by ``python -m training.train_native``
-(see ``training/``); no PyTorch at run time. The file is checked against the manifest's sha256 before
+(see ``training/``); no PyTorch at run time. The softmax is part of the model. Windows that show no
+upright character (a zone read upside down, a comb half a pitch off) get nearly uniform
+probabilities, so the decoder's confidence, not the argmax, tells a real reading from a wrong one. The file is checked against the manifest's sha256 before
 it is loaded, so a half-copied or swapped model fails loudly at start-up instead of misreading.
 
 Model directory: ``model_dir`` argument, else ``$IDCHECK_MODEL_DIR``, else ``models/`` next to the
