@@ -3,6 +3,8 @@ documents, labelled from the generator's truth, so fine-tuning sees what the rec
 
     python -m training.harvest_rectified --out training/cache/rectified.npz --count 1500 --seed 4242
 
+(``make model`` runs the whole recipe: base training, this harvest, fine-tuning.)
+
 The seed must differ from the benchmark sets' (gen300 uses 0, samples/ 2026). A zone is kept only when
 the current model already reads at least ``--min-match`` of its characters right in one orientation
 (that settles the 180° ambiguity and drops zones the locator got wrong).
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 LEVELS = ("easy", "medium", "hard", "hard")
+FLAT_TOP_PROBABILITY = 0.1
 FORMATS = ("TD1", "TD2", "TD3", "MRV-A", "MRV-B")
 
 
@@ -53,6 +56,9 @@ def _one(args: tuple[int, int, float]) -> tuple[np.ndarray, np.ndarray, str]:
     if best is None or best[0] < min_match:
         return np.empty((0, 32, 20), np.uint8), np.empty((0,), np.int64), level
     labels = np.array([CHARSET.index(c) for c in truth], np.int64)
+    # Windows the model finds flat (a comb half a pitch off) show no single character: label them -1
+    # ("no character"), as the synthetic training data does.
+    labels[engine.classify(best[1]).max(axis=1) < FLAT_TOP_PROBABILITY] = -1
     return best[1], labels, level
 
 

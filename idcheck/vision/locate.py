@@ -88,8 +88,9 @@ class Candidate:
 
 # --------------------------------------------------------------------------------------------- ink
 _K5 = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+_K3 = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
 
-def ink_map(gray: np.ndarray, kernel: int = INK_KERNEL) -> np.ndarray:
+def ink_map(gray: np.ndarray, kernel: int = INK_KERNEL, adaptive: bool = True) -> np.ndarray:
     """Binary uint8 map (255 = ink): pixels much darker than the paper around them."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel))
     closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, k)
@@ -99,12 +100,52 @@ def ink_map(gray: np.ndarray, kernel: int = INK_KERNEL) -> np.ndarray:
     thr, binary = cv2.threshold(contrast, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if thr < 20:  # nearly flat image: Otsu splits noise; demand real contrast
         thr, binary = cv2.threshold(contrast, 40, 255, cv2.THRESH_BINARY)
+    strong_thr = min(1.6 * thr, 250.0)
+    local = _local_thresholds(contrast, thr) if adaptive else None
+    if local is not None:
+        # glare or a faded print: where even the strongest ink around is weak, the thresholds
+        # follow it down (to half the global one at most)
+        weak_map, strong_map = local
+        binary = cv2.compare(contrast, weak_map, cv2.CMP_GE)
+        strong = cv2.compare(contrast, strong_map, cv2.CMP_GE)
+    else:
+        strong = cv2.threshold(contrast, strong_thr, 255, cv2.THRESH_BINARY)[1]
     # Hysteresis, cheaply: keep weak ink only within 2 px of strong ink. Printed characters have
     # strong cores; faint background patterns and sensor noise do not, and would otherwise glue
     # lines to their surroundings on the coarser levels.
-    strong = cv2.threshold(contrast, min(1.6 * thr, 250.0), 255, cv2.THRESH_BINARY)[1]
     near = cv2.dilate(strong, _K5)
     return cv2.bitwise_and(binary, near)
+
+
+LOCAL_CELL = 8  # px of the search image per cell of the local ink-strength map
+LOCAL_REF = 2.2  # strong ink reaches about this many global thresholds
+LOCAL_MIN = 0.5  # the local threshold is at least this fraction of the global one
+LOCAL_NOISE = 2.0  # ... and at least this many times the median contrast (noise)
+
+
+def _local_thresholds(contrast: np.ndarray, thr: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-pixel (weak, strong) thresholds, lowered where the strongest ink within ~3 cells is weak
+    (glare washes characters out); None when nowhere is weak enough to matter."""
+    f = LOCAL_CELL
+    h, w = contrast.shape
+    if h < 4 * f or w < 4 * f:
+        return None
+    # the floor stays well above the sensor noise, which the median contrast measures (most of an
+    # image is not ink)
+    hist = cv2.calcHist([contrast], [0], None, [256], [0, 256]).ravel()
+    median = float(np.searchsorted(np.cumsum(hist), 0.5 * contrast.size))
+    floor = max(LOCAL_MIN * thr, LOCAL_NOISE * median)
+    if floor >= thr - 0.5:
+        return None
+    d = cv2.dilate(contrast, cv2.getStructuringElement(cv2.MORPH_RECT, (f, f)))
+    pooled = cv2.dilate(d[f // 2 :: f, f // 2 :: f], _K3)
+    weak = np.clip(pooled.astype(np.float32) * (1.0 / LOCAL_REF), floor, thr)
+    if float(weak.min()) >= thr - 0.5:
+        return None
+    strong = np.minimum(1.6 * weak, 250.0)
+    size = (w, h)
+    return (cv2.resize(weak, size, interpolation=cv2.INTER_LINEAR).astype(np.uint8),
+            cv2.resize(strong, size, interpolation=cv2.INTER_LINEAR).astype(np.uint8))
 
 
 def _down(binary: np.ndarray) -> np.ndarray:
@@ -113,12 +154,20 @@ def _down(binary: np.ndarray) -> np.ndarray:
     return cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)[1]
 
 
+def _despeckle(binary: np.ndarray) -> np.ndarray:
+    """Ink pixels with at least two ink neighbours (8-connected): isolated specks and pairs go, thin
+    strokes stay (a 3x3 median would erase the 1-px strokes of small characters)."""
+    count = cv2.boxFilter(cv2.threshold(binary, 0, 1, cv2.THRESH_BINARY)[1], -1, (3, 3), normalize=False,
+                          borderType=cv2.BORDER_CONSTANT)
+    return cv2.bitwise_and(binary, cv2.compare(count, 3, cv2.CMP_GE))
+
+
 def _pyramid(binary: np.ndarray, min_side: int = 24, max_levels: int = 4) -> list[np.ndarray]:
     """Level 0 is the ink map itself; coarser levels are built from it after a 3x3 median, which
     removes isolated specks (sensor noise, paper texture) that the coverage-based downsampling
     would otherwise grow into blobs, at the price of 1-px strokes, which only level 0 needs."""
     levels = [binary]
-    src = cv2.medianBlur(binary, 3) if min(binary.shape) // 2 >= min_side else binary
+    src = _despeckle(binary) if min(binary.shape) // 2 >= min_side else binary
     while len(levels) < max_levels and min(levels[-1].shape) // 2 >= min_side:
         levels.append(_down(src if len(levels) == 1 else levels[-1]))
     return levels

@@ -475,11 +475,16 @@ def line_strips(
         options = [int(n_chars)] + [o for o in options if o != int(n_chars)]
     # coarse comb for every candidate N, the finer search for the winner only
     # foreshortening first (local periods need no phase), then one comb per candidate N
-    curve = _foreshortening(joint, left, right, p_guess)
+    p_long = (right - left) / (min(options) - (1.0 - GLYPH_WIDTH))  # the pitch if N is the smallest
+    curve = _foreshortening(joint, left, right, p_guess, max(p_guess, p_long))
     fits = {}
     for n in options:
-        fits[n] = max((_fit_comb(joint, n, (b - a) / (n - (1.0 - GLYPH_WIDTH)), 0.5 * (a + b), rel=0.15, off=1.3,
-                                 curve=curve, refine=0) for a, b in priors), key=lambda f: f[0])
+        half = 0.5 * (n - (1.0 - GLYPH_WIDTH))  # ink half-extent in pitches
+        # with foreshortening the middle character is off the middle of the extent: x(+-half) are
+        # the ends, and x(half) + x(-half) = 2 mid + curve * pitch^2 * half^2
+        fits[n] = max((_fit_comb(joint, n, (b - a) / (2.0 * half),
+                                 0.5 * (a + b) - 0.5 * curve * ((b - a) / (2.0 * half)) ** 2 * half * half,
+                                 rel=0.15, off=1.3, curve=curve, refine=0) for a, b in priors), key=lambda f: f[0])
     chosen = int(n_chars) if n_chars is not None else max(options, key=lambda n: fits[n][0])
     alternatives = tuple(sorted((o for o in options if o != chosen), key=lambda n: -fits[n][0]))
     _, p_coarse, m_coarse = fits[chosen]
@@ -525,13 +530,15 @@ def _align(ref: np.ndarray, prof: np.ndarray, pred: float, radius: float) -> flo
     return float(lags[j])
 
 
-def _local_period(profile: np.ndarray, a: int, b: int, p_guess: float) -> float:
-    """Period of ``profile[a:b]`` near ``p_guess`` (autocorrelation peak, sub-pixel); 0 if none."""
+def _local_period(profile: np.ndarray, a: int, b: int, p_guess: float, p_hi: float | None = None) -> float:
+    """Period of ``profile[a:b]`` near ``p_guess`` .. ``p_hi`` (autocorrelation peak, sub-pixel);
+    0 if none."""
+    p_hi = p_guess if p_hi is None else p_hi
     seg = profile[max(0, a) : min(profile.size, b)].astype(np.float64)
     if seg.size < 4 * p_guess:
         return 0.0
     seg = seg - seg.mean()
-    lags = np.arange(max(2, int(0.75 * p_guess)), int(1.3 * p_guess) + 2)
+    lags = np.arange(max(2, int(0.75 * p_guess)), int(1.3 * p_hi) + 2)
     if lags[-1] >= seg.size - 1:
         return 0.0
     acf = np.array([float(seg[:-k] @ seg[k:]) / (seg.size - k) for k in lags])
@@ -543,15 +550,15 @@ def _local_period(profile: np.ndarray, a: int, b: int, p_guess: float) -> float:
     return float(lags[j] + (0.5 * (y0 - y2) / den if den < 0 else 0.0))
 
 
-def _foreshortening(profile: np.ndarray, left: float, right: float, p_guess: float) -> float:
+def _foreshortening(profile: np.ndarray, left: float, right: float, p_guess: float, p_hi: float | None = None) -> float:
     """Relative change of pitch per canvas px (a line seen at an angle), from the local periods of
     its left and right thirds; 0 when not clearly measurable."""
     length = right - left
     if length < 20 * p_guess:
         return 0.0
     third = length / 3.0
-    p_l = _local_period(profile, int(left), int(left + third), p_guess)
-    p_r = _local_period(profile, int(right - third), int(right), p_guess)
+    p_l = _local_period(profile, int(left), int(left + third), p_guess, p_hi)
+    p_r = _local_period(profile, int(right - third), int(right), p_guess, p_hi)
     if not (p_l > 0 and p_r > 0):
         return 0.0
     if abs(p_r - p_l) < 0.02 * 0.5 * (p_l + p_r):
