@@ -16,20 +16,23 @@ WEIGHTS = (7, 3, 1)
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 
 
+VALUES = {c: (i if c != "<" else 0) for i, c in enumerate(ALPHABET)}
+
+
 def char_value(char: str) -> int:
     """Value of one MRZ character: digits as is, A-Z = 10-35, filler ``<`` = 0."""
-    if "0" <= char <= "9":
-        return ord(char) - 48
-    if "A" <= char <= "Z":
-        return ord(char) - 55
-    if char == "<":
-        return 0
-    raise ValueError(f"not an MRZ character: {char!r}")
+    try:
+        return VALUES[char]
+    except KeyError:
+        raise ValueError(f"not an MRZ character: {char!r}") from None
 
 
 def weighted_sum(text: str, offset: int = 0) -> int:
     """Sum of value x weight; ``offset`` shifts the 7-3-1 cycle (for joined ranges)."""
-    return sum(char_value(c) * WEIGHTS[(i + offset) % 3] for i, c in enumerate(text))
+    try:
+        return sum(VALUES[c] * WEIGHTS[(i + offset) % 3] for i, c in enumerate(text))
+    except KeyError as exc:
+        raise ValueError(f"not an MRZ character: {exc.args[0]!r}") from None
 
 
 def compute(text: str) -> int:

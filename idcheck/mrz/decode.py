@@ -27,6 +27,7 @@ FOREIGN_LOGP = -6.0
 MAX_POPS = 400  # readings tried per check group
 MAX_VALID = 6  # verified readings kept per group for the composite
 MAX_OPTIONS = 4  # options per position
+SEARCH_DEPTH = 10.0  # verified readings this much less likely than a group's best are not kept
 MIN_RELATIVE_LOGP = -9.0  # options this much less likely than the best are dropped
 
 # Characters OCR confuses, by the class the field needs (issue #2; Part 3 §4.3 alphabet).
@@ -216,10 +217,18 @@ def _group_readings(options: Options, positions: list[tuple[int, int]], valid: V
                     observed: Sequence[str] | None) -> list[_Reading]:
     """Best readings of a group that pass ``valid`` (best first); the observed one when none does."""
     opts = [_pruned(options[li][pi]) for li, pi in positions]
-    scores = [[o[1] for o in x] for x in opts]
+    # Positions with a single option are fixed; the best-first search runs over the others only.
+    fixed = {pos: o[0][0] for pos, o in zip(positions, opts) if len(o) == 1}
+    fixed_logp = sum(o[0][1] for o in opts if len(o) == 1)
+    free = [(pos, o) for pos, o in zip(positions, opts) if len(o) > 1]
+    scores = [[o[1] for o in x] for _, x in free]
     found: list[_Reading] = []
-    for logp, idx in _kbest(scores, MAX_POPS if valid else MAX_VALID):
-        chars = {pos: opts[k][i][0] for k, (pos, i) in enumerate(zip(positions, idx))}
+    for logp, idx in _kbest(scores, MAX_POPS if valid else MAX_VALID) if free else iter([(0.0, ())]):
+        logp += fixed_logp
+        if found and logp < found[0].logp - SEARCH_DEPTH:
+            break
+        chars = dict(fixed)
+        chars.update({pos: o[i][0] for (pos, o), i in zip(free, idx)})
         if valid is None or valid(chars):
             found.append(_Reading(chars, logp))
             if len(found) >= MAX_VALID:
