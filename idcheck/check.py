@@ -125,26 +125,27 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     """The decision for an already-read MRZ (``None`` when nothing was found)."""
     today = today or earliest_today()
     timings = MappingProxyType(dict(timings_ms or {}))
-    base = dict(min_age=min_age, today=today, timings_ms=timings)
     if mrz is None:
-        return AgeCheck(Decision.RETRY, (not_found_reason,), None, **base)
+        return AgeCheck(Decision.RETRY, (not_found_reason,), None, min_age, today, timings_ms=timings)
     document, expiry_problem = _document(mrz, today)
     extra = ("repaired",) if mrz.repaired else ()
+
+    def retry(*reasons: str) -> AgeCheck:
+        return AgeCheck(Decision.RETRY, reasons + extra, None, min_age, today, document=document, mrz=mrz,
+                        timings_ms=timings)
+
     if not mrz.valid:
-        reasons = tuple(f"check_digit_failed:{name}" for name in mrz.failed_checks)
-        return AgeCheck(Decision.RETRY, reasons + extra, None, document=document, mrz=mrz, **base)
+        return retry(*(f"check_digit_failed:{name}" for name in mrz.failed_checks))
     # Two readings verify and neither is clearly likelier: the check digits cannot vouch for the date.
     unsure = [f for f in ("birth_date", "birth_date_check", "expiry_date", "expiry_date_check") if f in mrz.ambiguous]
     if unsure:
-        reasons = tuple(f"ambiguous_reading:{f.removesuffix('_check')}" for f in unsure)
-        return AgeCheck(Decision.RETRY, tuple(dict.fromkeys(reasons)) + extra, None, document=document, mrz=mrz,
-                        **base)
+        return retry(*dict.fromkeys(f"ambiguous_reading:{f.removesuffix('_check')}" for f in unsure))
     if min_confidence is not None and mrz.confidence is not None and mrz.confidence < min_confidence:
-        return AgeCheck(Decision.RETRY, ("low_confidence",) + extra, None, document=document, mrz=mrz, **base)
+        return retry("low_confidence")
     try:
         birth = birth_date_range(mrz.fields["birth_date"], today)
     except InvalidDate:
-        return AgeCheck(Decision.RETRY, ("birth_date_invalid",) + extra, None, document=document, mrz=mrz, **base)
+        return retry("birth_date_invalid")
     expiry = None if expiry_problem else document.expiry_date
     verdict = decide(birth, today=today, min_age=min_age, expiry=expiry, allow_expired=allow_expired)
     reasons = verdict.reasons
@@ -153,8 +154,8 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
         reasons, decision = reasons + (expiry_problem,), Decision.REJECT
     if document.expiry_estimated:
         reasons += ("expiry_estimated",)
-    return AgeCheck(decision, reasons + extra, verdict.over_min_age, age=verdict.age, date_of_birth=birth,
-                    document=document, mrz=mrz, **base)
+    return AgeCheck(decision, reasons + extra, verdict.over_min_age, min_age, today, age=verdict.age,
+                    date_of_birth=birth, document=document, mrz=mrz, timings_ms=timings)
 
 
 def verify_mrz(text: str, *, min_age: int = 18, today: date | None = None, allow_expired: bool = False) -> AgeCheck:

@@ -24,7 +24,6 @@ from .mrz.repair import read_mrz_text
 
 if TYPE_CHECKING:
     from .check import AgeCheck
-    from .ocr.base import CharRecogniser, ImageReader, LineReader
     from .vision.io import LoadedImage
     from .vision.locate import Candidate
     from .vision.rectify import LineStrip
@@ -80,7 +79,7 @@ class Reader:
             from .check import MIN_CONFIDENCE
             from .ocr.native import NativeEngine
 
-            self._engine: CharRecogniser | LineReader | ImageReader = NativeEngine()
+            self._engine: Any = NativeEngine()  # CharRecogniser | LineReader | ImageReader (idcheck.ocr.base)
             self.min_confidence = MIN_CONFIDENCE
         elif engine == "tesseract":
             from .ocr.tesseract import TesseractEngine

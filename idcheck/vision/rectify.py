@@ -25,6 +25,7 @@ How:
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import cv2
@@ -422,7 +423,36 @@ def line_strips(
     ``n_chars`` forces the number of characters per line (e.g. 36 or 44 for a 2-line zone);
     otherwise it is 30 for three lines and measured (44 or 36) for two, the other value being
     listed in ``LineStrip.alternatives``. Returns ``[]`` when the lines cannot be measured.
+
+    The measurement is done once per (image, candidate, ``n_chars``) and remembered: the other
+    orientation is the same strips turned by 180 degrees, in reverse order (the reader tries both).
     """
+    key = (id(img), n_chars)
+    cache = _CACHE.get(cand)
+    if cache is None or cache[0] is not img:
+        cache = (img, {})
+        _CACHE[cand] = cache
+    if key not in cache[1]:
+        cache[1][key] = _line_strips(img, cand, n_chars)
+    strips = cache[1][key]
+    return [_turned(s) for s in reversed(strips)] if flip else list(strips)
+
+
+# measured strips per candidate (weakly held: they go with the candidate)
+_CACHE: "weakref.WeakKeyDictionary[Candidate, tuple[LoadedImage, dict]]" = weakref.WeakKeyDictionary()
+
+
+def _turned(s: LineStrip) -> LineStrip:
+    """The strip rotated by 180 degrees (read from the other side)."""
+    image = np.ascontiguousarray(s.image[::-1, ::-1])
+    centers = (np.float32(s.width - 1) - s.centers[::-1]).astype(np.float32)
+    return LineStrip(image=image, centers=centers, pitch=s.pitch, n_chars=s.n_chars, alternatives=s.alternatives,
+                     quad=np.ascontiguousarray(s.quad[[2, 3, 0, 1]]), char_height=s.char_height)
+
+
+def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list[LineStrip]:
+    """The strips as the candidate's quad reads them (``flip=False``)."""
+    flip = False
     quad, rough_lines = _order_for(cand, flip)
     char_h = max(2.0, float(cand.char_height))
     hw = WORK_HEIGHT
