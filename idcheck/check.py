@@ -99,12 +99,12 @@ def _french_expiry(mrz: MRZ) -> DateRange | None:
     return DateRange(start, date.fromordinal(end.toordinal() - 1))
 
 
-def _document(mrz: MRZ, today: date) -> tuple[DocumentInfo, str | None]:
+def _document(mrz: MRZ, today: date, expiry_field: str | None = None) -> tuple[DocumentInfo, str | None]:
     estimated = False
     reason = None
     if "expiry_date" in mrz.fields:
         try:
-            expiry: DateRange | None = expiry_date_range(mrz.fields["expiry_date"], today)
+            expiry: DateRange | None = expiry_date_range(expiry_field or mrz.fields["expiry_date"], today)
         except InvalidDate:
             expiry, reason = None, "expiry_date_invalid"
     else:
@@ -119,6 +119,34 @@ def _document(mrz: MRZ, today: date) -> tuple[DocumentInfo, str | None]:
     return info, reason
 
 
+@dataclass(frozen=True)
+class _Dated:
+    decision: Decision
+    reasons: tuple[str, ...]
+    over_min_age: bool | None
+    age: int | None
+    birth: DateRange
+    document: DocumentInfo
+
+
+def _decide_dates(mrz: MRZ, birth_field: str, expiry_field: str | None, *, today: date, min_age: int,
+                  allow_expired: bool) -> _Dated | None:
+    """The decision for one reading of the birth and expiry fields; None when the birth date is no date."""
+    document, expiry_problem = _document(mrz, today, expiry_field)
+    try:
+        birth = birth_date_range(birth_field, today)
+    except InvalidDate:
+        return None
+    expiry = None if expiry_problem else document.expiry_date
+    verdict = decide(birth, today=today, min_age=min_age, expiry=expiry, allow_expired=allow_expired)
+    reasons, decision = verdict.reasons, verdict.decision
+    if expiry_problem and not allow_expired:
+        reasons, decision = reasons + (expiry_problem,), Decision.REJECT
+    if document.expiry_estimated:
+        reasons += ("expiry_estimated",)
+    return _Dated(decision, reasons, verdict.over_min_age, verdict.age, birth, document)
+
+
 def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, allow_expired: bool = False,
               min_confidence: float | None = None, not_found_reason: str = "mrz_not_found",
               timings_ms: Mapping[str, float] | None = None) -> AgeCheck:
@@ -127,7 +155,7 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     timings = MappingProxyType(dict(timings_ms or {}))
     if mrz is None:
         return AgeCheck(Decision.RETRY, (not_found_reason,), None, min_age, today, timings_ms=timings)
-    document, expiry_problem = _document(mrz, today)
+    document, _ = _document(mrz, today)
     extra = ("repaired",) if mrz.repaired else ()
 
     def retry(*reasons: str) -> AgeCheck:
@@ -136,26 +164,21 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
 
     if not mrz.valid:
         return retry(*(f"check_digit_failed:{name}" for name in mrz.failed_checks))
-    # Two readings verify and neither is clearly likelier: the check digits cannot vouch for the date.
-    unsure = [f for f in ("birth_date", "birth_date_check", "expiry_date", "expiry_date_check") if f in mrz.ambiguous]
-    if unsure:
-        return retry(*dict.fromkeys(f"ambiguous_reading:{f.removesuffix('_check')}" for f in unsure))
     if min_confidence is not None and mrz.confidence is not None and mrz.confidence < min_confidence:
         return retry("low_confidence")
-    try:
-        birth = birth_date_range(mrz.fields["birth_date"], today)
-    except InvalidDate:
+    # Every reading the check digits cannot rule out (decode.Decoded.alternatives) must lead to the
+    # same decision; otherwise a better photo has to settle it.
+    births = (mrz.fields["birth_date"],) + tuple(mrz.alternatives.get("birth_date", ()))
+    expiries = (mrz.fields.get("expiry_date"),) + tuple(mrz.alternatives.get("expiry_date", ()))
+    outcomes = [_decide_dates(mrz, b, e, today=today, min_age=min_age, allow_expired=allow_expired)
+                for b in births for e in expiries]
+    main = outcomes[0]
+    if main is None:
         return retry("birth_date_invalid")
-    expiry = None if expiry_problem else document.expiry_date
-    verdict = decide(birth, today=today, min_age=min_age, expiry=expiry, allow_expired=allow_expired)
-    reasons = verdict.reasons
-    decision = verdict.decision
-    if expiry_problem and not allow_expired:
-        reasons, decision = reasons + (expiry_problem,), Decision.REJECT
-    if document.expiry_estimated:
-        reasons += ("expiry_estimated",)
-    return AgeCheck(decision, reasons + extra, verdict.over_min_age, min_age, today, age=verdict.age,
-                    date_of_birth=birth, document=document, mrz=mrz, timings_ms=timings)
+    if any(o is None or o.decision is not main.decision for o in outcomes[1:]):
+        return retry(*(f"ambiguous_reading:{f}" for f in ("birth_date", "expiry_date") if f in mrz.alternatives))
+    return AgeCheck(main.decision, main.reasons + extra, main.over_min_age, min_age, today, age=main.age,
+                    date_of_birth=main.birth, document=main.document, mrz=mrz, timings_ms=timings)
 
 
 def verify_mrz(text: str, *, min_age: int = 18, today: date | None = None, allow_expired: bool = False) -> AgeCheck:

@@ -158,7 +158,7 @@ class Reader:
             return None
         decoded = decode(layout, probability_options(layout, per_line, CHARSET))
         mrz = parse(decoded.lines, confidence=decoded.confidence, field_confidence=decoded.field_confidence,
-                    ambiguous=decoded.ambiguous,
+                    alternatives=decoded.alternatives,
                     repairs=tuple(f.name for f in layout.fields
                                   if decoded.lines[f.line][f.start:f.stop] != argmax[f.line][f.start:f.stop]))
         clock.lap("parse")

@@ -210,3 +210,16 @@ def test_two_s_for_8_in_a_dob_without_a_distinguishing_composite(fmt: str, field
     result = verify_mrz(text, today=today, allow_expired=True)
     assert result.decision is not Decision.ACCEPT, result.mrz.fields["birth_date"] if result.mrz else None
     assert "ambiguous_reading:birth_date" in result.reasons
+
+
+def test_zero_and_filler_are_both_offered_for_a_repaired_date_position() -> None:
+    """Regression (found by the misread property test): MRV-A, birth field 00<<<< (year 2000, month and day
+    unknown), today 2000-01-01, one filler read as O. O->0 gives 00<0<< (October, so 1900 by the century
+    rule: age 99); O->< gives the true 00<<<< (a newborn). 0 and < have the same check-digit value, so the
+    check cannot choose: the reader must not accept."""
+    today = date(2000, 1, 1)
+    lines = build("MRV-A", "00<<<<", "301231").split("\n")
+    lines[1] = lines[1][:16] + "O" + lines[1][17:]
+    result = verify_mrz("\n".join(lines), today=today, min_age=16, allow_expired=True)
+    assert result.decision is Decision.RETRY
+    assert "ambiguous_reading:birth_date" in result.reasons

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import checkdigit
 from .layouts import ALLOWED, Check, Kind, Layout
@@ -46,16 +46,16 @@ AMBIGUITY_MARGIN = 2.3
 class Decoded:
     """A decoded reading: the lines, their log-probability, per-field confidence, and ambiguity.
 
-    ``ambiguous`` names the fields that differ between the best verified reading and a runner-up
-    that verifies too and is nearly as probable (within ``AMBIGUITY_MARGIN``): the check digits
-    cannot tell which one is true, so those fields must not be trusted.
+    ``alternatives`` maps a field to the other values it takes in runner-up readings that verify too
+    and are nearly as probable (within ``AMBIGUITY_MARGIN``): the check digits cannot tell which one
+    is true, so a decision must hold for all of them.
     """
 
     lines: tuple[str, ...]
     logp: float
     field_confidence: dict[str, float]
     confidence: float
-    ambiguous: tuple[str, ...] = ()
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def position_alphabet(layout: Layout) -> list[list[str]]:
@@ -96,6 +96,7 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
     swapping O for 0 there is a guess the check digits alone cannot vouch for.
     """
     alphabet = position_alphabet(layout)
+    kinds = layout.kinds()
     fillerish: set[tuple[int, int]] = set()
     for f in layout.fields:
         if f.kind in (Kind.NAME, Kind.ALNUM):
@@ -113,6 +114,12 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
             for alt in alternatives:
                 if alt and alt in allowed and alt not in opts:
                     opts[alt] = REPAIR_LOGP
+            if kinds[li][pi] is Kind.DATE:
+                # 0 and the unknown-part filler < have the same check-digit value (Part 3 §4.9): a repair
+                # to one is verified exactly as much as a repair to the other, so offer both.
+                for a, b in (("0", "<"), ("<", "0")):
+                    if opts.get(a) == REPAIR_LOGP and b not in opts:
+                        opts[b] = REPAIR_LOGP
             if (li, pi) in fillerish and "<" in allowed:
                 opts["<"] = -0.1
                 if char != "<":
@@ -242,11 +249,20 @@ def _group_readings(options: Options, positions: list[tuple[int, int]], valid: V
     return found
 
 
-def _differing_fields(layout: Layout, a: dict[tuple[int, int], str], b: dict[tuple[int, int], str]) -> set[str]:
-    diff = {pos for pos in a if b.get(pos, a[pos]) != a[pos]}
-    names = {f.name for f in layout.fields if any((f.line, p) in diff for p in range(f.start, f.stop))}
-    names |= {f"{c.name}_check" for c in layout.checks if (c.line, c.pos) in diff}
-    return names
+MAX_RUNNERS_UP = 4
+
+
+def _alternatives(layout: Layout, best: dict[tuple[int, int], str],
+                  runners_up: Sequence[dict[tuple[int, int], str]]) -> dict[str, tuple[str, ...]]:
+    """Per field, the values runner-up readings give it where they differ from the best reading."""
+    out: dict[str, list[str]] = {}
+    for other in runners_up:
+        merged = {**best, **other}
+        for f in layout.fields:
+            value = "".join(merged[(f.line, p)] for p in range(f.start, f.stop))
+            if value != "".join(best[(f.line, p)] for p in range(f.start, f.stop)) and value not in out.get(f.name, []):
+                out.setdefault(f.name, []).append(value)
+    return {name: tuple(values) for name, values in out.items()}
 
 
 def decode(layout: Layout, options: Options, observed: Sequence[str] | None = None) -> Decoded:
@@ -260,7 +276,7 @@ def decode(layout: Layout, options: Options, observed: Sequence[str] | None = No
     composite = next((c for c in layout.checks if c.name == "composite"), None)
     groups: list[list[_Reading]] = []
     covered: set[tuple[int, int]] = set()
-    ambiguous: set[str] = set()
+    runners_up: list[dict[tuple[int, int], str]] = []
     for check in layout.checks:
         if check is composite:
             continue
@@ -273,15 +289,13 @@ def decode(layout: Layout, options: Options, observed: Sequence[str] | None = No
         groups.append(_group_readings(options, free, None, observed))
         order = _positions(composite.covers)
         weight = {pos: checkdigit.WEIGHTS[i % 3] for i, pos in enumerate(order)}
-        best, runner_up = _combine(groups, weight, (composite.line, composite.pos))
-        if runner_up is not None:
-            ambiguous |= _differing_fields(layout, best, runner_up)
+        best, runners_up = _combine(groups, weight, (composite.line, composite.pos))
         chosen.update(best)
     else:
         for readings in groups:
             chosen.update(readings[0].chars)
-            if len(readings) > 1 and readings[1].logp >= readings[0].logp - AMBIGUITY_MARGIN:
-                ambiguous |= _differing_fields(layout, readings[0].chars, readings[1].chars)
+            runners_up += [r.chars for r in readings[1:MAX_RUNNERS_UP + 1]
+                           if r.logp >= readings[0].logp - AMBIGUITY_MARGIN]
     lines = tuple("".join(chosen[(li, pi)] for pi in range(layout.length)) for li in range(layout.lines))
     logp_of = {(li, pi): dict(options[li][pi]).get(chosen[(li, pi)], FOREIGN_LOGP)
                for li in range(layout.lines) for pi in range(layout.length)}
@@ -290,12 +304,12 @@ def decode(layout: Layout, options: Options, observed: Sequence[str] | None = No
     }
     checked = [pos for c in layout.checks for pos in _positions(c.covers) + [(c.line, c.pos)]]
     confidence = min(math.exp(logp_of[p]) for p in checked) if checked else 1.0
-    return Decoded(lines, sum(logp_of.values()), field_conf, confidence, tuple(sorted(ambiguous)))
+    return Decoded(lines, sum(logp_of.values()), field_conf, confidence, _alternatives(layout, chosen, runners_up))
 
 
 def _combine(groups: list[list[_Reading]], weight: dict[tuple[int, int], int], digit_pos: tuple[int, int]
-             ) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str] | None]:
-    """One reading per group so that the composite verifies, most probable first, and a close runner-up."""
+             ) -> tuple[dict[tuple[int, int], str], list[dict[tuple[int, int], str]]]:
+    """One reading per group so that the composite verifies, most probable first, and close runners-up."""
     contributions = [
         [sum(checkdigit.char_value(ch) * weight.get(pos, 0) for pos, ch in r.chars.items()) % 10 for r in readings]
         for readings in groups
@@ -309,8 +323,9 @@ def _combine(groups: list[list[_Reading]], weight: dict[tuple[int, int], int], d
         return out
 
     best: tuple[float, tuple[int, ...]] | None = None
+    runners_up: list[dict[tuple[int, int], str]] = []
     for logp, idx in _kbest(scores, MAX_POPS):
-        if best is not None and logp < best[0] - AMBIGUITY_MARGIN:
+        if best is not None and (logp < best[0] - AMBIGUITY_MARGIN or len(runners_up) >= MAX_RUNNERS_UP):
             break
         digit = merged(idx)[digit_pos]
         total = sum(contributions[k][i] for k, i in enumerate(idx)) % 10
@@ -318,7 +333,7 @@ def _combine(groups: list[list[_Reading]], weight: dict[tuple[int, int], int], d
             if best is None:
                 best = (logp, idx)
             else:
-                return merged(best[1]), merged(idx)
+                runners_up.append(merged(idx))
     if best is None:
-        return merged(tuple(0 for _ in groups)), None
-    return merged(best[1]), None
+        return merged(tuple(0 for _ in groups)), []
+    return merged(best[1]), runners_up

@@ -48,7 +48,8 @@ class MRZ:
     repairs: tuple[str, ...] = ()
     confidence: float | None = None
     field_confidence: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    ambiguous: tuple[str, ...] = ()  # fields two nearly equally likely verified readings disagree on
+    # Other values nearly equally likely verified readings give a field (decode.Decoded.alternatives).
+    alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def layout(self) -> Layout:
@@ -58,6 +59,11 @@ class MRZ:
     def valid(self) -> bool:
         """Every check digit of the format verifies."""
         return all(c.ok for c in self.checks)
+
+    @property
+    def ambiguous(self) -> tuple[str, ...]:
+        """Fields the check digits could not settle between nearly equally likely readings."""
+        return tuple(self.alternatives)
 
     @property
     def repaired(self) -> bool:
@@ -167,7 +173,8 @@ def _names(layout: Layout, lines: tuple[str, ...]) -> tuple[str, str]:
 
 
 def parse(lines: Iterable[str], *, repairs: tuple[str, ...] = (), confidence: float | None = None,
-          field_confidence: Mapping[str, float] | None = None, ambiguous: tuple[str, ...] = ()) -> MRZ:
+          field_confidence: Mapping[str, float] | None = None,
+          alternatives: Mapping[str, tuple[str, ...]] | None = None) -> MRZ:
     """Parse clean MRZ lines of an exact shape; raises :class:`MRZFormatError` otherwise."""
     lines = tuple(lines)
     if any(_NOT_MRZ.search(x) for x in lines):
@@ -193,7 +200,7 @@ def parse(lines: Iterable[str], *, repairs: tuple[str, ...] = (), confidence: fl
         repairs=repairs,
         confidence=confidence,
         field_confidence=MappingProxyType(dict(field_confidence or {})),
-        ambiguous=ambiguous,
+        alternatives=MappingProxyType(dict(alternatives or {})),
     )
 
 

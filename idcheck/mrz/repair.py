@@ -21,7 +21,7 @@ def repair_lines(layout: Layout, lines: tuple[str, ...]) -> MRZ:
         f"{c.name}_check" for c in layout.checks if decoded.lines[c.line][c.pos] != lines[c.line][c.pos]
     )
     return parse(decoded.lines, repairs=repairs, confidence=decoded.confidence,
-                 field_confidence=decoded.field_confidence, ambiguous=decoded.ambiguous)
+                 field_confidence=decoded.field_confidence, alternatives=decoded.alternatives)
 
 
 def _rank(mrz: MRZ, edits: int) -> tuple[int, int, int, int]:
