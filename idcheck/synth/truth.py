@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from .. import checkdigit
 from ..age import completed_years
 from ..mrz.dates import InvalidDate, birth_date_range, expiry_date_range
 from ..mrz.layouts import LAYOUTS
+from ..mrz.parse import MRZFormatError, parse
 
 MIN_AGE = 18
 
@@ -44,26 +44,11 @@ def check_digits_ok(lines: Sequence[str], fmt: str) -> bool:
     ...                  "STEVENSON<<PETER<JOHN<<<<<<<<<"], "TD1")
     True
     """
-    layout = LAYOUTS[fmt]
-    for check in layout.checks:
-        text = "".join(lines[li][a:b] for li, a, b in check.covers)
-        digit = lines[check.line][check.pos]
-        if check.long_number and digit == "<":
-            opt = layout.field("optional_data")
-            spill = lines[opt.line][opt.start:opt.stop]
-            ends = [i for i in range(1, len(spill) - 1) if spill[i].isdigit() and spill[i + 1] == "<"]
-            if not ends:
-                return False
-            cut = ends[0]
-            if not (checkdigit.is_valid(text + spill[:cut], spill[cut])
-                    or checkdigit.is_valid(text + "<" + spill[:cut], spill[cut])):
-                return False
-            continue
-        if check.filler_if_empty and digit == "<" and set(text) <= {"<"}:
-            continue
-        if not checkdigit.is_valid(text, digit):
-            return False
-    return True
+    try:
+        mrz = parse(lines)
+    except MRZFormatError:
+        return False
+    return mrz.format == fmt and mrz.valid
 
 
 def _french_id_expired(issued: str, today: date) -> bool:
