@@ -69,3 +69,14 @@ def test_flip_is_the_unflipped_strips_turned() -> None:
         assert np.allclose(a.width - 1 - a.centers[::-1], b.centers)
         assert np.allclose(a.quad, b.quad[[2, 3, 0, 1]])
     assert line_strips(img, cand) is not up  # a fresh list each call
+
+
+# Development set seed 23 (not the benchmark): a TD1 whose first line stands a little apart and
+# tilted was found as a pair of lines (2 x 30 characters, no MRZ format) and read as 2 x 36.
+@pytest.mark.parametrize(("index", "level", "fmt"), [(137, "hard", "TD1")])
+def test_td1_seen_as_a_pair_gets_its_third_line(engine, index: int, level: str, fmt: str) -> None:
+    sample = make_sample(23, index, level, fmt)
+    img = load_image(sample.data)
+    cands = find_candidates(img)
+    assert cands and cands[0].n_lines == 3
+    assert _best_match(engine, img, list(sample.truth["mrz"])) >= 0.85

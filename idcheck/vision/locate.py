@@ -49,6 +49,7 @@ FRAGMENT_ASPECT = 5.0  # shorter pieces are only kept to be joined into a line
 JOIN_GAP = 10.0  # the widest gap (in line thicknesses) bridged when joining pieces of a line
 MAX_TEXTURES = 3  # zones whose texture is measured when ranking (the best-looking first)
 THICK_PER_CAP = 1.27  # line blob thickness / capital height, measured on the real set
+TD1_MAX_ASPECT = 41.0  # capital heights: a TD1 line (30 characters) is ~33, TD2 ~40, TD3 ~48
 STRONG = 0.75  # a candidate this good stops the search from trying the costly options
 
 
@@ -635,6 +636,114 @@ def _make_candidate(frame: _Frame, group: list[_Line], score: float, scale: floa
                      lines=tuple(quads), level=lev)
 
 
+
+# ----------------------------------------------------------------------------- completing a zone
+
+
+def _sample(img: np.ndarray, frame: _Frame, u0: float, v0: float, tilt: float, step: float,
+            width: int, height: int, border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
+    """Strip of ``img`` sampled in the (u, v) frame: column i at u0 + i * step, row j at
+    v0 + tilt * i * step + j * step (a sheared, upright view of a band along the text)."""
+    du = np.array([step, tilt * step])
+    dv = np.array([0.0, step])
+    rot = np.array([[frame.c, -frame.s], [frame.s, frame.c]])
+    a = rot @ np.column_stack([du, dv])
+    b = rot @ np.array([u0, v0])
+    M = np.hstack([a, b[:, None]])
+    return cv2.warpAffine(img, M, (max(1, width), max(1, height)), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=border, borderValue=0)
+
+
+def _third_line(binary: np.ndarray, search: np.ndarray, frame: _Frame, pair: list[_Line]) -> _Line | None:
+    """The missing line of a TD1 seen as two of its lines: a band of ink just above or below the pair,
+    at the same spacing (within reason: the top line may be a little apart or tilted), covering the
+    same extent along the text."""
+    a, b = pair
+    t = 0.5 * (a.thick + b.thick)
+    d = b.cy - a.cy
+    tilt = 0.5 * (a.tilt + b.tilt)
+    x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
+    step = max(1.0, t / 8.0)
+    width = int((x1 - x0) / step)
+    if width < 24:
+        return None
+    cx = 0.5 * (x0 + x1)
+    mid = 0.5 * (a.cy + a.tilt * (x0 - a.cx) + b.cy + b.tilt * (x0 - b.cx))  # pair centre at u = x0
+    span = 2.0 * d + 1.0 * t  # rows above and below the pair centre examined
+    v_top = mid - span
+    height = int(2.0 * span / step)
+    strip = _sample(binary, frame, x0, v_top, tilt, step, width, height).astype(np.float32) / 255.0
+    half = width // 2
+    rows = [strip[:, :half].mean(axis=1), strip[:, half:].mean(axis=1)]
+    k = max(1, round(0.6 * t / step))
+    box = np.ones(k, np.float32) / k
+    rows = [np.convolve(r, box, mode="same") for r in rows]
+    v_rows = v_top + np.arange(height) * step  # v at u = x0 along the tilt
+    # the pair's own band strength, for reference
+    ref = [max(float(r[np.abs(v_rows - (mid - 0.5 * d)) <= 0.3 * t].max(initial=0.0)),
+               1e-3) for r in rows]
+    best: _Line | None = None
+    best_val = 0.0
+    for sign in (-1.0, 1.0):
+        near = mid + sign * 0.5 * d  # the pair line on this side, centre at u = x0
+        lo, hi = sorted((near + sign * 0.8 * d, near + sign * 1.3 * d))
+        win = (v_rows >= lo) & (v_rows <= hi)
+        if not win.any():
+            continue
+        centres, vals = [], []
+        for r, rf in zip(rows, ref):
+            rr = np.where(win, r, -1.0)
+            j = int(np.argmax(rr))
+            centres.append(float(v_rows[j]))
+            vals.append(float(rr[j]) / rf)
+        if min(vals) < 0.45:
+            continue
+        # a separate band: paper between it and the pair, and beyond it (not an edge or a shadow)
+        sep = True
+        for r, c in zip(rows, centres):
+            peak = float(np.interp(c, v_rows, r))
+            for off in (-0.5 * d, 0.75 * d):
+                if float(np.interp(c + sign * off, v_rows, r, left=0.0, right=0.0)) > 0.6 * peak:
+                    sep = False
+        if not sep:
+            continue
+        # the halves' centres give the line's own tilt (relative to the pair's)
+        u_l, u_r = 0.25 * width * step, 0.75 * width * step
+        dtilt = (centres[1] - centres[0]) / (u_r - u_l)
+        if abs(dtilt) > 0.05:
+            continue
+        cy0 = centres[0] - dtilt * u_l  # at u = x0 in the sheared frame
+        # ink along the band: few blank stretches, and reaching both ends of the pair
+        band = _sample(binary, frame, x0 - 2.0 * t, cy0 - (tilt + dtilt) * 2.0 * t - 0.5 * t, tilt + dtilt, step,
+                       int((x1 - x0 + 4.0 * t) / step), max(3, int(t / step))).astype(np.float32) / 255.0
+        cols = band.mean(axis=0)
+        seg = max(2, int(1.5 * t / step))
+        inner = cols[int(2.0 * t / step): int(2.0 * t / step) + width]
+        n_seg = inner.size // seg
+        if n_seg < 6:
+            continue
+        occ = inner[: n_seg * seg].reshape(n_seg, seg).mean(axis=1)
+        if float(np.mean(occ < 0.05)) > 0.3:
+            continue
+        # ink reaching both ends of the pair (ink beyond them may be anything)
+        end = max(2, int(1.5 * t / step))
+        if float(inner[:end].max()) < 0.05 or float(inner[-end:].max()) < 0.05:
+            continue
+        # back to unsheared (u, v): the sample's v at column i was v0 + tilt * i * step
+        cy = cy0 + tilt * (cx - x0) + dtilt * (cx - x0)
+        score = min(vals)
+        if score <= best_val:
+            continue
+        line = _Line(cx=cx, cy=cy, x0=x0, x1=x1, thick=t, tilt=tilt + dtilt, fill=min(a.fill, b.fill), lev=a.lev)
+        # text at the MRZ pitch, not an edge or a shadow (dark on the ink map, blank in the image)
+        period, _pitch, uniform = _texture(search, frame, line)
+        ref_period = min(_texture(search, frame, a)[0], _texture(search, frame, b)[0])
+        if period < max(0.2, 0.5 * ref_period) or uniform < 0.5:
+            continue
+        best_val, best = score, line
+    return best
+
+
 def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate]:
     """Possible MRZ zones in ``img``, best first; ``[]`` when there is none."""
     search = img.search
@@ -675,10 +784,11 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
             for g in sorted(new, key=lambda g: -g.geo)[:1]:
                 g.tex = _texture_score(g.lines, search, frame)
             found.extend(new)
-    return _merge(found, search, img.scale, max_candidates)
+    return _merge(found, search, img.scale, max_candidates, binary)
 
 
-def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates: int) -> list[Candidate]:
+def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates: int,
+           binary: np.ndarray | None = None) -> list[Candidate]:
     """One candidate per zone: the same MRZ shows on several levels and orientations.
 
     The zone's texture is measured once (on its best-looking group) and shared; its score is the
@@ -727,5 +837,13 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
         n_pick = 3 if best_by_n[3] >= 0.75 * best_by_n[2] else 2
         good = [g for g in cl if len(g.lines) == n_pick and sc(g) >= 0.75 * best_by_n[n_pick]]
         pick = max(good, key=lambda g: (-g.lev, g.geo))
+        aspect = pick.length / pick.thick * THICK_PER_CAP  # line length in capital heights
+        if binary is not None and len(pick.lines) == 2 and aspect <= TD1_MAX_ASPECT:
+            # a TD1 whose first (or last) line is apart, tilted or faint: complete the triple, and
+            # read it first (two lines of 30 characters are no MRZ format)
+            extra = _third_line(binary, search, pick.frame, pick.lines)
+            if extra is not None:
+                three = sorted([*pick.lines, extra], key=lambda l: l.cy)
+                out.append(_make_candidate(pick.frame, three, min(top, 1.0), scale, pick.lev))
         out.append(_make_candidate(pick.frame, pick.lines, min(top, 1.0), scale, pick.lev))
-    return out
+    return out[:max_candidates + 1]
