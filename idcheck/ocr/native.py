@@ -80,8 +80,17 @@ class NativeEngine:
                 f"{self.manifest['sha256']}; the model file is corrupt or does not belong to this manifest"
             )
         try:
-            # Load the very bytes that were hashed (no window for the file to change in between).
-            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
+            # OpenCV 5's classic engine runs this small CNN about twice as fast as its default engine
+            # (same outputs; 88 windows on one core: ~2 ms against ~4.5 ms). It is honoured only when
+            # loading from a path, so the file is hashed again after loading: unchanged on both sides
+            # means the hashed bytes are the ones loaded. Older OpenCV has one engine.
+            classic = getattr(cv2.dnn, "ENGINE_CLASSIC", None)
+            if classic is not None:
+                self._net = cv2.dnn.readNetFromONNX(str(self.model_path), classic)
+                if hashlib.sha256(self.model_path.read_bytes()).hexdigest() != digest:
+                    raise EngineError(f"native engine: {self.model_path} changed while it was being loaded")
+            else:
+                self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
         except cv2.error as exc:
             raise EngineError(f"native engine: OpenCV cannot load {self.model_path}: {exc}") from exc
         self._lock = threading.Lock()  # a cv2.dnn.Net holds its input/output state: one caller at a time
