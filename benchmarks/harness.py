@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from idcheck.age import Decision
+from idcheck.errors import EngineError
+
 from .sets import BenchSet
 
 Verify = Callable[..., Any]
@@ -20,14 +23,6 @@ def _default_verify() -> Verify:
     from idcheck import verify
 
     return verify
-
-
-def _engine_error() -> type[BaseException]:
-    try:
-        from idcheck.errors import EngineError
-    except ImportError:  # pragma: no cover - the package always has it
-        return RuntimeError
-    return EngineError
 
 
 def _iso(value: Any) -> Any:
@@ -65,15 +60,13 @@ def image_result(record: dict[str, Any], engine: str, check: Any = None, *, erro
         "error": error,
     }
     if check is not None:
-        decision = getattr(check, "decision", None)
-        row["decision"] = str(getattr(decision, "value", decision))
-        row["reasons"] = list(getattr(check, "reasons", ()) or ())
-        mrz = getattr(check, "mrz", None)
-        if mrz is not None:
-            row["mrz"] = list(mrz.lines)
-            row["mrz_format"] = getattr(mrz, "format", None)
-        row["date_of_birth"] = _iso(getattr(check, "date_of_birth", None))
-        row["timings_ms"] = {k: float(v) for k, v in dict(getattr(check, "timings_ms", {}) or {}).items()}
+        row["decision"] = Decision(check.decision).value
+        row["reasons"] = list(check.reasons)
+        if check.mrz is not None:
+            row["mrz"] = list(check.mrz.lines)
+            row["mrz_format"] = check.mrz.format
+        row["date_of_birth"] = _iso(check.date_of_birth)
+        row["timings_ms"] = {k: float(v) for k, v in check.timings_ms.items()}
     return row
 
 
@@ -85,14 +78,13 @@ def run_engine(bench: BenchSet, engine: str, today: date, *, verify: Verify | No
     The first image is read once before timing starts (``warmup``) so model loading is not counted.
     """
     verify = verify or _default_verify()
-    engine_error = _engine_error()
     todo = list(records if records is not None else bench.records)
     if not todo:
         return [], None
     if warmup:
         try:
             verify(str(bench.path(todo[0])), engine=engine, today=today, min_age=18)
-        except engine_error as exc:
+        except EngineError as exc:
             return [], f"{engine}: skipped ({exc})"
         except Exception:  # noqa: BLE001 - a bad first image must not stop the benchmark
             pass
@@ -102,7 +94,7 @@ def run_engine(bench: BenchSet, engine: str, today: date, *, verify: Verify | No
         try:
             check = verify(str(bench.path(record)), engine=engine, today=today, min_age=18)
             error = None
-        except engine_error as exc:
+        except EngineError as exc:
             if not rows:
                 return [], f"{engine}: skipped ({exc})"
             check, error = None, f"{type(exc).__name__}: {exc}"
