@@ -168,3 +168,15 @@ def test_model_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     target = _copy_models(tmp_path)
     monkeypatch.setenv("IDCHECK_MODEL_DIR", str(target))
     assert NativeEngine().model_dir == target
+
+
+@needs_font
+def test_top_candidates_per_position(engine: NativeEngine) -> None:
+    windows, labels = _lines(TEST_SEED, 2, clean=True)
+    top = engine.top_candidates(windows, k=3)
+    assert len(top) == len(windows) and all(len(t) == 3 for t in top)
+    for cands, label in zip(top, labels):
+        probs = [p for _, p in cands]
+        assert probs == sorted(probs, reverse=True) and 0.0 <= probs[-1] <= probs[0] <= 1.0
+    hits = sum(cands[0][0] == CHARSET[label] for cands, label in zip(top, labels))
+    assert hits >= 0.99 * len(labels)

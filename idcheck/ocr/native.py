@@ -118,5 +118,11 @@ class NativeEngine:
         out /= out.sum(axis=1, keepdims=True)
         return out
 
+    def top_candidates(self, windows: np.ndarray, k: int = 3) -> list[list[tuple[str, float]]]:
+        """Per window, the ``k`` most probable characters with their probabilities, best first."""
+        probs = self.classify(windows)
+        order = np.argsort(-probs, axis=1)[:, :k]
+        return [[(CHARSET[j], float(p[j])) for j in row] for p, row in zip(probs, order)]
+
     def __repr__(self) -> str:
         return f"NativeEngine(model={str(self.model_path)!r}, sha256={self.sha256[:12]}…)"
