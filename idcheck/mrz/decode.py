@@ -4,7 +4,9 @@ Input is, for every position, a short list of ``(character, log-probability)`` o
 native recogniser's per-character probabilities, or from OCR text with type-aware confusions
 (:func:`text_options`). Each check-digit group (the covered characters plus the digit) is searched
 best-first for readings that verify; the composite then picks among those readings. When no reading
-verifies, the most probable one is kept and the check fails downstream: nothing is forced to verify.
+of a group verifies, its text is kept as observed (OCR text) or most probable (images) and the check
+fails downstream: nothing is forced to verify. Runner-up readings that verify and are nearly as likely
+are reported as ``alternatives`` so the decision can be made for all of them (check.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ MAX_VALID = 6  # verified readings kept per group for the composite
 MAX_OPTIONS = 4  # options per position
 SEARCH_DEPTH = 10.0  # verified readings this much less likely than a group's best are not kept
 MIN_RELATIVE_LOGP = -9.0  # options this much less likely than the best are dropped
+#: A second verified reading this close in log-probability to the best makes the read ambiguous.
+AMBIGUITY_MARGIN = 2.3
+MAX_RUNNERS_UP = 4
 
 # Characters OCR confuses, by the class the field needs (issue #2; Part 3 §4.3 alphabet).
 TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1", "Z": "2",
@@ -37,9 +42,6 @@ TO_DIGIT_EXTRA = {"S": "8"}
 TO_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "B"}
 FILLER_LOOKALIKES = "KX"
 
-
-#: A second verified reading this close in log-probability to the best makes the read ambiguous.
-AMBIGUITY_MARGIN = 2.3
 
 
 @dataclass(frozen=True)
@@ -247,9 +249,6 @@ def _group_readings(options: Options, positions: list[tuple[int, int]], valid: V
         logp = sum(dict(options[li][pi]).get(kept[(li, pi)], FOREIGN_LOGP) for li, pi in positions)
         found.append(_Reading(kept, logp, verified=False))
     return found
-
-
-MAX_RUNNERS_UP = 4
 
 
 def _alternatives(layout: Layout, best: dict[tuple[int, int], str],
