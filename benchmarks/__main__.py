@@ -69,6 +69,17 @@ def cmd_make_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_speed(args: argparse.Namespace) -> int:
+    from .speed import measure, report
+
+    from .sets import load_set
+
+    bench = load_set(args.set, args.today)
+    result = measure(bench, args.engine, args.today, args.megapixels, args.limit)
+    print(report(result, args.engine, args.megapixels, min(args.limit or len(bench.records), len(bench.records))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--redact", action="store_true", help="leave MRZ text and birth dates out of the dump")
     run.add_argument("--quiet", action="store_true")
     run.set_defaults(func=cmd_run)
+
+    speed = sub.add_parser("speed", help="per-stage latency with images re-encoded at a fixed size")
+    speed.add_argument("--set", required=True)
+    speed.add_argument("--engine", default="native")
+    speed.add_argument("--megapixels", type=float, default=2.0)
+    speed.add_argument("--limit", type=int, default=60)
+    speed.add_argument("--today", type=date.fromisoformat, default=DEFAULT_TODAY)
+    speed.set_defaults(func=cmd_speed)
 
     from idcheck.synth import FORMATS, LEVELS
 

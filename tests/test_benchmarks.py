@@ -157,3 +157,13 @@ def test_samples_set_loads() -> None:
         pytest.skip("samples/ not generated")
     bench = load_set("samples", TODAY)
     assert bench.records and all(bench.path(r).is_file() for r in bench.records)
+
+
+def test_speed_harness_reports_every_stage() -> None:
+    """The fixed-size latency harness runs the real reader on samples/ (no timing is asserted)."""
+    from benchmarks.speed import measure, report
+
+    result = measure(load_set("samples", TODAY), "native", TODAY, megapixels=0.5, limit=2)
+    assert {"decode", "locate", "recognise", "parse", "decide", "total"} <= set(result)
+    assert all(p95 >= median >= 0 for median, p95 in result.values())
+    assert "2 images at 0.5 MP" in report(result, "native", 0.5, 2)
