@@ -21,8 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .io import load_image
-from .locate import find_candidates
+from .io import LoadedImage, load_image
+from .locate import Candidate, find_candidates
 from .rectify import line_strips
 
 DEFAULT_REAL = Path(__file__).resolve().parents[3] / "shared" / "realdata"
@@ -32,6 +32,14 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     a32, b32 = np.float32(a), np.float32(b)
     inter, _ = cv2.intersectConvexConvex(a32, b32)
     return float(inter / (cv2.contourArea(a32) + cv2.contourArea(b32) - inter + 1e-9))
+
+
+def first_candidate_fits(img: LoadedImage, cands: list[Candidate], lines: list[str]) -> bool:
+    """The first candidate has the truth's line count and its strips the truth's character counts."""
+    if not cands or cands[0].n_lines != len(lines):
+        return False
+    strips = line_strips(img, cands[0])  # a flip only turns the strips: the counts are the same
+    return len(strips) == len(lines) and all(s.n_chars == len(t) for s, t in zip(strips, lines))
 
 
 def real_found(root: Path) -> tuple[int, int, list[str]]:
@@ -45,14 +53,7 @@ def real_found(root: Path) -> tuple[int, int, list[str]]:
                 missed.append(f"{rec['file']} (negative, {len(cands)} candidates)")
             continue
         total += 1
-        lines = rec["mrz"]
-        ok = False
-        if cands and cands[0].n_lines == len(lines):
-            for flip in (False, True):
-                strips = line_strips(img, cands[0], flip=flip)
-                if len(strips) == len(lines) and all(s.n_chars == len(t) for s, t in zip(strips, lines)):
-                    ok = True
-                    break
+        ok = first_candidate_fits(img, cands, rec["mrz"])
         found += ok
         if not ok:
             missed.append(rec["file"])
