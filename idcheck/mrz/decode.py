@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 from .. import checkdigit
@@ -131,20 +132,38 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
     return out
 
 
-def probability_options(layout: Layout, probs: Sequence[Sequence[Sequence[float]]], charset: str) -> list[list[list[Option]]]:
-    """Options from per-position class probabilities (``probs[line][pos][class]``), grammar-filtered."""
-    alphabet = position_alphabet(layout)
-    index = {c: i for i, c in enumerate(charset)}
+def probability_options(layout: Layout, probs: Sequence[Any], charset: str) -> list[list[list[Option]]]:
+    """Options from per-position class probabilities (``probs[line]``: array-like ``(length, len(charset))``),
+    restricted to the characters the grammar allows there and renormalised; best ``MAX_OPTIONS`` first."""
+    import numpy as np  # only image engines produce probabilities; the text path stays numpy-free
+
+    allowed = _allowed_mask(layout, charset)
     out: list[list[list[Option]]] = []
-    for li, row_probs in enumerate(probs):
+    for li, line_probs in enumerate(probs):
+        p = np.asarray(line_probs, dtype=np.float64) * allowed[li]
+        p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+        top = np.argsort(-p, axis=1)[:, :MAX_OPTIONS]
+        logp = np.log(np.maximum(np.take_along_axis(p, top, axis=1), 1e-12))
         row: list[list[Option]] = []
-        for pi, p in enumerate(row_probs):
-            allowed = [(c, float(p[index[c]])) for c in alphabet[li][pi]]
-            allowed.sort(key=lambda o: -o[1])
-            total = sum(v for _, v in allowed) or 1e-12
-            row.append([(c, math.log(max(v / total, 1e-12))) for c, v in allowed[:MAX_OPTIONS]])
+        for pi in range(len(p)):
+            n_allowed = int(allowed[li][pi].sum())
+            row.append([(charset[j], float(v)) for j, v in zip(top[pi][:n_allowed], logp[pi][:n_allowed])])
         out.append(row)
     return out
+
+
+_MASKS: dict[tuple[str, str], Any] = {}
+
+
+def _allowed_mask(layout: Layout, charset: str) -> Any:
+    """``(lines, length, len(charset))`` 0/1 array of the characters each position may hold (cached)."""
+    import numpy as np
+
+    key = (layout.name, charset)
+    if key not in _MASKS:
+        alphabet = position_alphabet(layout)
+        _MASKS[key] = np.array([[[c in chars for c in charset] for chars in row] for row in alphabet], dtype=np.float64)
+    return _MASKS[key]
 
 
 def _kbest(lists: Sequence[Sequence[float]], limit: int) -> Iterator[tuple[float, tuple[int, ...]]]:
