@@ -7,6 +7,7 @@ are government specimens from ../shared/realdata (see samples/LICENSE-realdata.m
 from __future__ import annotations
 
 import io
+import shutil
 import json
 from datetime import date
 from pathlib import Path
@@ -145,3 +146,14 @@ def real_report() -> None:  # pragma: no cover - a helper for people: python -c 
         result = reader.verify(REALDATA / record["file"], today=TODAY, allow_expired=True)
         got = list(result.mrz.lines) if result.mrz else None
         print(record["file"], got == record["mrz"], result.decision.value, result.reasons)
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
+def test_cli_verify_with_the_tesseract_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    """The baseline engine through the same CLI contract; whatever it reads, a minor is never accepted."""
+    record = next(r for r in _samples() if r["file"].endswith("synth_td1_medium_1001.jpg"))  # a minor
+    assert record["over_18"] is False
+    assert main(["verify", "--json", "--engine", "tesseract", "--today", "2026-11-28",
+                 str(SAMPLES / record["file"])]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["decision"] in ("reject", "retry") and "timings_ms" in row
