@@ -129,10 +129,10 @@ class _Dated:
     document: DocumentInfo
 
 
-def _decide_dates(mrz: MRZ, birth_field: str, expiry_field: str | None, *, today: date, min_age: int,
-                  allow_expired: bool) -> _Dated | None:
-    """The decision for one reading of the birth and expiry fields; None when the birth date is no date."""
-    document, expiry_problem = _document(mrz, today, expiry_field)
+def _decide_dates(mrz: MRZ, birth_field: str, document: DocumentInfo, expiry_problem: str | None, *,
+                  today: date, min_age: int, allow_expired: bool) -> _Dated | None:
+    """The decision for one reading of the birth field and of the document (expiry); None when the birth
+    date is no date."""
     try:
         birth = birth_date_range(birth_field, today)
     except InvalidDate:
@@ -155,7 +155,9 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     timings = MappingProxyType(dict(timings_ms or {}))
     if mrz is None:
         return AgeCheck(Decision.RETRY, (not_found_reason,), None, min_age, today, timings_ms=timings)
-    document, _ = _document(mrz, today)
+    # expiry reading -> (DocumentInfo, problem); None = the expiry as read
+    documents: dict[str | None, tuple[DocumentInfo, str | None]] = {None: _document(mrz, today)}
+    document = documents[None][0]
     extra = ("repaired",) if mrz.repaired else ()
 
     def retry(*reasons: str) -> AgeCheck:
@@ -169,9 +171,10 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     # Every reading the check digits cannot rule out (decode.Decoded.alternatives) must lead to the
     # same decision; otherwise a better photo has to settle it.
     births = (mrz.fields["birth_date"],) + tuple(mrz.alternatives.get("birth_date", ()))
-    expiries = (mrz.fields.get("expiry_date"),) + tuple(mrz.alternatives.get("expiry_date", ()))
-    outcomes = [_decide_dates(mrz, b, e, today=today, min_age=min_age, allow_expired=allow_expired)
-                for b in births for e in expiries]
+    for expiry in mrz.alternatives.get("expiry_date", ()):
+        documents[expiry] = _document(mrz, today, expiry)
+    outcomes = [_decide_dates(mrz, b, doc, problem, today=today, min_age=min_age, allow_expired=allow_expired)
+                for b in births for doc, problem in documents.values()]
     main = outcomes[0]
     if main is None:
         return retry("birth_date_invalid")

@@ -19,6 +19,8 @@ from idcheck import Decision, verify_mrz
 from idcheck.mrz.generate import build_lines
 from idcheck.mrz.layouts import LAYOUTS
 
+from date_masks import hide
+
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MRZ_CHARS = string.ascii_uppercase + string.digits + "<"
 NOISE = MRZ_CHARS + "<<<<<<OoIlSB8«  "
@@ -76,19 +78,7 @@ def person(draw: st.DrawFn) -> tuple[str, date, date, int, str, str]:
     ))
     born = min(born, today)
     field = born.strftime("%y%m%d")
-    mask = draw(st.sampled_from(MASKS))
-    if mask == "DD":
-        field = field[:4] + "<<"
-    elif mask == "MMDD":
-        field = field[:2] + "<<<<"
-    elif mask == "YYMMDD":
-        field = "<<<<<<"
-    elif mask == "Y0":
-        field = "<" + field[1:]
-    elif mask == "Y1":
-        field = field[0] + "<" + field[2:]
-    elif mask == "MM":
-        field = field[:2] + "<<" + field[4:]
+    field = hide(field, draw(st.sampled_from(MASKS)))
     expiry = (today + timedelta(days=draw(st.integers(0, 3000)))).strftime("%y%m%d")
     fmt = draw(st.sampled_from(sorted(LAYOUTS)))
     return fmt, born, today, min_age, field, expiry

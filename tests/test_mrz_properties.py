@@ -18,6 +18,8 @@ from idcheck.mrz.layouts import ALLOWED, LAYOUTS, Kind, Layout
 from idcheck.mrz.parse import MRZ, MRZFormatError, parse
 from idcheck.mrz.repair import read_mrz_text
 
+from date_masks import hide
+
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -44,15 +46,7 @@ def _text(alphabet: str, min_size: int, max_size: int) -> st.SearchStrategy[str]
 def yymmdd(draw: st.DrawFn, unknown: bool = True) -> str:
     d = draw(st.dates(date(1900, 1, 1), date(2099, 12, 31))).strftime("%y%m%d")
     if unknown:
-        mask = draw(st.sampled_from(["", "", "", "DD", "MMDD", "YYMMDD", "Y"]))
-        if mask == "DD":
-            d = d[:4] + "<<"
-        elif mask == "MMDD":
-            d = d[:2] + "<<<<"
-        elif mask == "YYMMDD":
-            d = "<<<<<<"
-        elif mask == "Y":
-            d = "<" + d[1:]
+        d = hide(d, draw(st.sampled_from(["", "", "", "DD", "MMDD", "YYMMDD", "Y"])))
     return d
 
 
