@@ -107,17 +107,23 @@ def _search_factor(width: int, height: int, long_side: int) -> int:
 
 
 def _shrink(gray: np.ndarray, factor: int) -> np.ndarray:
+    """Mean of each ``factor`` x ``factor`` block; a last partial row/column is dropped, so the scale
+    is exactly ``factor`` and OpenCV takes its integer INTER_AREA path (~50x faster than a
+    fractional one on a 2 MP image)."""
     if factor == 1:
         return gray
     h, w = gray.shape
-    return cv2.resize(gray, (max(1, round(w / factor)), max(1, round(h / factor))), interpolation=cv2.INTER_AREA)
+    hs, ws = max(1, h // factor), max(1, w // factor)
+    if h < factor or w < factor:
+        return cv2.resize(gray, (ws, hs), interpolation=cv2.INTER_AREA)
+    return cv2.resize(gray[: hs * factor, : ws * factor], (ws, hs), interpolation=cv2.INTER_AREA)
 
 
 def _from_gray(gray: np.ndarray, orientation: int, fmt: str, long_side: int) -> LoadedImage:
     h, w = gray.shape
     factor = _search_factor(w, h, long_side)
     search = _shrink(gray, factor)
-    scale = w / search.shape[1] if factor > 1 else 1.0
+    scale = float(factor) if search.shape[1] * factor <= w else w / search.shape[1]
     return LoadedImage(search, scale, (w, h), gray=gray, orientation=orientation, fmt=fmt)
 
 
@@ -248,7 +254,7 @@ def load_image(
             raise InputError("corrupt or truncated jpeg image")
         rest = _search_factor(reduced.shape[1], reduced.shape[0], search_long_side)
         search = _shrink(reduced, rest)
-        scale = width / search.shape[1]
+        scale = width / reduced.shape[1] * rest
         return LoadedImage(search, scale, (width, height), decode_full=decode_full, orientation=orientation, fmt=fmt)
 
     gray = decode_full()
