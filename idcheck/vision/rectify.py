@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from statistics import median
 
 import cv2
 import numpy as np
@@ -114,10 +115,12 @@ def _normalise(strip: np.ndarray) -> np.ndarray:
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of the True runs of a 1-D boolean array."""
-    if not mask.any():
-        return []
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+    edges = (np.flatnonzero(mask[1:] != mask[:-1]) + 1).tolist()
+    if mask.size and mask[0]:
+        edges.insert(0, 0)
+    if mask.size and mask[-1]:
+        edges.append(int(mask.size))
+    return list(zip(edges[::2], edges[1::2]))
 
 
 def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -137,14 +140,14 @@ def _fit(xs: list[float], ys: list[float], fallback: float) -> tuple[float, floa
         y = np.asarray(ys)
         b, a = _line_fit(x, y)
         resid = np.abs(y - (a + b * x))
-        keep = resid <= max(1.0, 2.5 * float(np.median(resid)))
+        keep = resid <= max(1.0, 2.5 * median(resid.tolist()))
         if 3 <= keep.sum() < len(xs):
             b, a = _line_fit(x[keep], y[keep])
         if abs(b) < 0.08:
             return float(a), float(b)
-        return float(np.median(y)), 0.0
+        return median(ys), 0.0
     if xs:
-        return float(np.median(ys)), 0.0
+        return median(ys), 0.0
     return fallback, 0.0
 
 
@@ -219,11 +222,11 @@ def _measure_line(ink: np.ndarray, cs: np.ndarray, y0: float, y1: float, x0: flo
         off = np.concatenate([np.zeros(len(xs_c)), np.ones(len(xs_c))])
         (a, d, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), off, x]), yv, rcond=None)
         if abs(b) >= 0.08:
-            a, b, d = float(np.median(ty)), 0.0, float(np.median(by) - np.median(ty))
+            a, b, d = median(ty), 0.0, median(by) - median(ty)
         top, bottom = (float(a), float(b)), (float(a + d), float(b))
     # 2. columns with more ink inside the band than just above and below it: background patterns
     #    and noise are on both sides, text only inside
-    h_line = float(np.median(np.asarray(by) - np.asarray(ty)))
+    h_line = median([b_ - t_ for b_, t_ in zip(by, ty)])
     xs = np.arange(W, dtype=np.float64)
     t_rows = top[0] + top[1] * xs
     b_rows = bottom[0] + bottom[1] * xs
@@ -472,7 +475,7 @@ def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list
     # locator's character height (a coarse-level estimate) was far off
     work = _work(img, quad, rough_lines, char_h)
     if work is not None:
-        h_med = float(np.median([ln.height for ln in work[4]]))
+        h_med = median([ln.height for ln in work[4]])
         if not 0.75 * hw <= h_med <= 1.6 * hw:
             char_h = char_h * h_med / hw
             work = _work(img, quad, rough_lines, char_h) or work
@@ -492,8 +495,8 @@ def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list
     # ---- 3. one comb for all lines: N, pitch, phase, foreshortening
     ref_y = lines[0].centre_y
     xs = np.arange(Wc, dtype=np.float64)
-    left = float(np.median([ln.left for ln in lines]))
-    right = float(np.median([ln.right for ln in lines]))
+    left = median([ln.left for ln in lines])
+    right = median([ln.right for ln in lines])
     p_guess = (right - left) / (max(LINE_LENGTHS.get(len(lines), (44,))) - 0.32)
     # a lower line's characters sit shear * dy to the right of the upper line's (the slant); the
     # exact offset is measured by correlating the profiles within +-0.6 pitch of that
@@ -506,8 +509,8 @@ def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list
         scale = float(ln.profile.max()) if ln.profile.size else 1.0
         joint += np.interp(xs + shift, xs, ln.profile, left=0.0, right=0.0) / max(scale, 1e-6)
     # the locator's ends too: glare or a stain may hide part of a line from the measurement above
-    r_left = float(np.median([min(q[0] @ A[0, :2], q[3] @ A[0, :2]) for q in rough_lines])) + A[0, 2]
-    r_right = float(np.median([max(q[1] @ A[0, :2], q[2] @ A[0, :2]) for q in rough_lines])) + A[0, 2]
+    r_left = median([float(min(q[0] @ A[0, :2], q[3] @ A[0, :2])) for q in rough_lines]) + A[0, 2]
+    r_right = median([float(max(q[1] @ A[0, :2], q[2] @ A[0, :2])) for q in rough_lines]) + A[0, 2]
     priors = [(left, right)]
     if abs(r_left - left) + abs(r_right - right) > 0.1 * (right - left):
         priors.append((r_left, r_right))
@@ -539,7 +542,7 @@ def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list
     # Capitals are CAP_PER_PITCH pitches tall, so the pitch sets the scale both ways. A camera
     # tilted about the line direction squashes the height only: when the measured ink band is
     # clearly lower than a pitch (BAND_PER_PITCH on flat scans), stretch the strip vertically.
-    band = float(np.median([ln.height for ln in lines])) / pitch_c
+    band = median([ln.height for ln in lines]) / pitch_c
     squash = min(1.0, band / (0.85 * BAND_PER_PITCH))
     A_inv = np.linalg.inv(A)
     out = []
