@@ -51,6 +51,7 @@ MAX_TEXTURES = 3  # zones whose texture is measured when ranking (the best-looki
 THICK_PER_CAP = 1.27  # line blob thickness / capital height, measured on the real set
 TD1_MAX_ASPECT = 41.0  # capital heights: a TD1 line (30 characters) is ~33, TD2 ~40, TD3 ~48
 STRONG = 0.75  # a candidate this good stops the search from trying the costly options
+SETTLED_THICK = 4.0  # level px of line thickness: a strong zone this well resolved needs no finer level
 
 
 @dataclass(frozen=True, eq=False)
@@ -762,6 +763,15 @@ def _third_line(binary: np.ndarray, search: np.ndarray, frame: _Frame, pair: lis
     return best
 
 
+def _settled(g: _Group) -> bool:
+    """A strong zone whose lines are resolved well enough on their level (SETTLED_THICK level px)
+    that a finer level adds nothing the rectifier does not measure again; a two-line zone short
+    enough to be a TD1 missing a line still gets the finer level (which may show the third)."""
+    if g.tex is None or g.score < STRONG or g.thick / float(1 << g.lev) < SETTLED_THICK:
+        return False
+    return len(g.lines) == 3 or g.length / g.thick * THICK_PER_CAP > TD1_MAX_ASPECT
+
+
 def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate]:
     """Possible MRZ zones in ``img``, best first; ``[]`` when there is none."""
     search = img.search
@@ -789,6 +799,8 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
             # cost (level 0 is the costliest)
             strong = [g.lev for g in found if g.tex is not None and g.score >= STRONG]
             if strong and (lev == 0 or lev < max(strong) - 1):
+                continue
+            if any(_settled(g) for g in found):
                 continue
             if lev not in level_ccs:
                 level_ccs[lev] = _Level(levels[lev], lev)
