@@ -51,7 +51,7 @@ MAX_TEXTURES = 3  # zones whose texture is measured when ranking (the best-looki
 THICK_PER_CAP = 1.27  # line blob thickness / capital height, measured on the real set
 TD1_MAX_ASPECT = 41.0  # capital heights: a TD1 line (30 characters) is ~33, TD2 ~40, TD3 ~48
 STRONG = 0.75  # a candidate this good stops the search from trying the costly options
-SETTLED_THICK = 4.0  # level px of line thickness: a strong zone this well resolved needs no finer level
+SETTLED_THICK = 3.0  # level px of line thickness: a strong zone this well resolved needs no finer level
 
 
 @dataclass(frozen=True, eq=False)
