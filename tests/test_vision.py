@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from idcheck.errors import ImageTooLargeError, InputError, UnsupportedMediaError
 from idcheck.ocr.cells import CAP_HEIGHT, STRIP_HEIGHT, cell_windows, normalise_strip
-from idcheck.vision import draw_debug, find_candidates, line_strips, load_image
+from idcheck.vision import draw_debug, find_candidates, line_strips, load_image, locate
 from idcheck.vision.io import LoadedImage
 from idcheck.vision.measure import first_candidate_fits
 from idcheck.vision.rectify import STRIP_PITCH, _normalise
@@ -310,6 +310,68 @@ def test_character_sizes(cap: float) -> None:
     page, quad = render_page(TD3, cap=cap, seed=int(cap))
     image, truth = photograph(page, quad, angle=7.0, seed=int(cap))
     check_zone(load_image(image), truth, TD3)
+
+
+# ----------------------------------------------------------------------------- locator internals
+@needs_font
+@pytest.mark.parametrize("angle", [8, 35])
+def test_third_line_is_found_between_the_first_and_last_lines_of_a_td1(angle: int) -> None:
+    # a TD1 seen as its first and last lines (a coarse level merges the line gaps away, a fine one
+    # breaks the middle line up): the search must look midway too, not only beyond the pair
+    page, quad = render_page(TD1, cap=18.0, seed=1)
+    image, _ = photograph(page, quad, angle, seed=1)
+    img = load_image(image)
+    binary = locate.ink_map(img.search)
+    levels = locate._pyramid(binary)
+    frame = locate._Frame(locate._orientations(levels, 1)[0][0])
+    lines = locate._lines_on_level(locate._Level(levels[1], 1), frame)
+    longest = max(ln.length for ln in lines)
+    first, middle, last = sorted((ln for ln in lines if ln.length >= 0.95 * longest), key=lambda ln: ln.cy)
+    found = locate._third_line(binary, img.search, frame, [first, last])
+    assert found is not None
+    assert abs(found.cy - middle.cy) < 0.3 * middle.thick
+    assert found.x0 <= middle.x0 + middle.thick and found.x1 >= middle.x1 - middle.thick
+    # beyond the pair, as before
+    below = locate._third_line(binary, img.search, frame, [first, middle])
+    assert below is not None and abs(below.cy - last.cy) < 0.3 * last.thick
+
+
+def test_orientation_votes_come_from_finer_levels_when_noise_floods_the_coarse_ones() -> None:
+    fine = np.zeros((240, 320), np.uint8)
+    a = math.radians(20.0)
+    for y in range(20, 200, 24):
+        cv2.line(fine, (20, y), (20 + int(120 * math.cos(a)), y + int(120 * math.sin(a))), 255, 3)
+    flooded = np.full((120, 160), 255, np.uint8)  # no elongated blob left: nothing votes there
+    peaks = locate._orientations([fine, flooded, flooded[::2, ::2]], 1)
+    assert abs(peaks[0][0] - 20.0) < 2.0
+
+
+def test_a_stub_left_by_glare_joins_its_line_along_the_longer_piece() -> None:
+    # a few characters before the glare measure their own tilt poorly: extended along that tilt
+    # their centre line misses the rest of the line; the long piece's line passes through the stub
+    stub = locate._Line(cx=231.0, cy=-165.3, x0=159.0, x1=303.0, thick=19.4, tilt=0.0384, fill=0.8, lev=2)
+    rest = locate._Line(cx=591.0, cy=-159.5, x0=383.0, x1=799.0, thick=18.9, tilt=0.0149, fill=0.8, lev=2)
+    joined = locate._join_broken([stub, rest])
+    assert [(j.x0, j.x1) for j in joined] == [(159.0, 799.0)]
+    assert abs(joined[0].cy - (rest.cy + rest.tilt * (joined[0].cx - rest.cx))) < 1e-6
+
+
+def test_merge_keeps_the_whole_zone_over_a_finer_level_that_sees_part_of_it() -> None:
+    # glare broke the lines on the finer level only: its (shorter) pair scores nearly as well, but
+    # the zone's geometry must come from the level that saw the whole lines
+    frame = locate._Frame(0.0)
+
+    def pair(x0: float, thick: float) -> list:
+        return [locate._Line(cx=0.5 * (x0 + 800.0), cy=cy, x0=x0, x1=800.0, thick=thick, tilt=0.0, fill=0.7, lev=0)
+                for cy in (100.0, 126.0)]
+
+    whole = locate._make_group(pair(160.0, 19.0), frame, 2, 0.87)
+    part = locate._make_group(pair(384.0, 16.0), frame, 1, 0.72)
+    for g in (whole, part):
+        g.tex = 1.0
+    cands = locate._merge([whole, part], np.zeros((300, 900), np.uint8), 1.0, 4)
+    assert len(cands) == 1 and cands[0].n_lines == 2
+    assert cands[0].quad[:, 0].min() < 165.0 and cands[0].quad[:, 0].max() > 795.0
 
 
 @needs_font

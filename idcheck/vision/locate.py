@@ -10,6 +10,7 @@ The search runs on the shrunken ``LoadedImage.search`` (long side <= 1200 px):
 3. *Orientation*: a 3x3 closing fuses the characters of a text line into elongated blobs; their
    second moments (vectorised over all blobs) vote for directions, weighted by length. The peaks of
    the histogram (mod 180 degrees) are the page's text orientations; no image is ever rotated.
+   When noise floods the coarse levels (no elongated blob left), the finer levels vote instead.
 4. *Lines*, per orientation and level: pieces far too tall across the text to be characters
    (frames, ellipses drawn round the zone, page edges, photos) are removed, keeping their rows that
    are dense along the text (characters touching a frame). A closing with a 5-px line kernel along
@@ -22,7 +23,8 @@ The search runs on the shrunken ``LoadedImage.search`` (long side <= 1200 px):
    darkness profile along each line must be periodic at about one character height (fixed pitch)
    and have no blank stretches.
 6. *Merge*: the same zone found on several levels and orientations is one candidate (its best
-   score; geometry from the finest level scoring nearly as well). Coarse levels are tried first;
+   score; geometry from the finest level scoring nearly as well and seeing nearly the whole lines).
+   A TD1 seen as two of its lines gets its third line searched for. Coarse levels are tried first;
    level 0, extra orientations and levels below a convincing find are skipped.
 
 Everything is rotation invariant up to the 180-degree ambiguity, which the reader resolves by trying
@@ -194,40 +196,52 @@ def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
+def _votes(level: np.ndarray, lev: int) -> np.ndarray:
+    """Length-weighted votes of one pyramid level's elongated blobs for line directions (180 bins of
+    1 degree, image coordinates, y down)."""
+    fused = cv2.morphologyEx(level, cv2.MORPH_CLOSE, _K3)
+    n, labels = cv2.connectedComponentsWithAlgorithm(fused, 8, cv2.CV_32S, _CCL)
+    if n <= 1:
+        return np.zeros(180, np.float64)
+    # second moments of every blob at once (vectorised; no per-contour Python loop)
+    idx = np.flatnonzero(fused)
+    lab = labels.ravel()[idx]
+    ys, xs = np.divmod(idx, fused.shape[1])
+    xs = xs.astype(np.float64)
+    ys = ys.astype(np.float64)
+    m0 = np.bincount(lab, minlength=n).astype(np.float64)
+    m0[0] = 1.0
+    mx = np.bincount(lab, xs, n) / m0
+    my = np.bincount(lab, ys, n) / m0
+    cxx = np.bincount(lab, xs * xs, n) / m0 - mx * mx
+    cyy = np.bincount(lab, ys * ys, n) / m0 - my * my
+    cxy = np.bincount(lab, xs * ys, n) / m0 - mx * my
+    half_tr = 0.5 * (cxx + cyy)
+    disc = np.sqrt(np.maximum(0.25 * (cxx - cyy) ** 2 + cxy * cxy, 0.0))
+    lam1 = half_tr + disc
+    lam2 = np.maximum(half_tr - disc, 0.0)
+    long_ = np.sqrt(12.0 * lam1) + 1.0  # a uniform bar of length L has variance L^2 / 12
+    short = np.sqrt(12.0 * lam2) + 1.0
+    ok = (long_ >= 12) & (short >= 2) & (long_ >= 3 * short)
+    ok[0] = False
+    if not ok.any():
+        return np.zeros(180, np.float64)
+    direction = 0.5 * np.degrees(np.arctan2(2.0 * cxy[ok], cxx[ok] - cyy[ok]))  # y down
+    weight = long_[ok] * float(1 << lev) * np.minimum(long_[ok] / short[ok], 12.0)
+    return np.bincount(np.round(direction).astype(np.intp) % 180, weight, 180)
+
+
 def _orientations(levels: list[np.ndarray], first_level: int, max_peaks: int = MAX_ANGLES) -> list[tuple[float, float]]:
     """Dominant text-line directions as (degrees in [0, 180) in image coordinates, y down; weight)."""
     hist = np.zeros(180, np.float64)
     for lev in range(first_level, len(levels)):
-        fused = cv2.morphologyEx(levels[lev], cv2.MORPH_CLOSE, _K3)
-        n, labels = cv2.connectedComponentsWithAlgorithm(fused, 8, cv2.CV_32S, _CCL)
-        if n <= 1:
-            continue
-        # second moments of every blob at once (vectorised; no per-contour Python loop)
-        idx = np.flatnonzero(fused)
-        lab = labels.ravel()[idx]
-        ys, xs = np.divmod(idx, fused.shape[1])
-        xs = xs.astype(np.float64)
-        ys = ys.astype(np.float64)
-        m0 = np.bincount(lab, minlength=n).astype(np.float64)
-        m0[0] = 1.0
-        mx = np.bincount(lab, xs, n) / m0
-        my = np.bincount(lab, ys, n) / m0
-        cxx = np.bincount(lab, xs * xs, n) / m0 - mx * mx
-        cyy = np.bincount(lab, ys * ys, n) / m0 - my * my
-        cxy = np.bincount(lab, xs * ys, n) / m0 - mx * my
-        half_tr = 0.5 * (cxx + cyy)
-        disc = np.sqrt(np.maximum(0.25 * (cxx - cyy) ** 2 + cxy * cxy, 0.0))
-        lam1 = half_tr + disc
-        lam2 = np.maximum(half_tr - disc, 0.0)
-        long_ = np.sqrt(12.0 * lam1) + 1.0  # a uniform bar of length L has variance L^2 / 12
-        short = np.sqrt(12.0 * lam2) + 1.0
-        ok = (long_ >= 12) & (short >= 2) & (long_ >= 3 * short)
-        ok[0] = False
-        if not ok.any():
-            continue
-        direction = 0.5 * np.degrees(np.arctan2(2.0 * cxy[ok], cxx[ok] - cyy[ok]))  # y down
-        weight = long_[ok] * float(1 << lev) * np.minimum(long_[ok] / short[ok], 12.0)
-        hist += np.bincount(np.round(direction).astype(np.intp) % 180, weight, 180)
+        hist += _votes(levels[lev], lev)
+    # Noise that the ink map lets through (a dark, grainy background) floods the coarse levels
+    # until no blob there is elongated; the finer levels still show the text lines: vote there.
+    lev = first_level
+    while not hist.any() and lev > 0:
+        lev -= 1
+        hist += _votes(levels[lev], lev)
     if not hist.any():
         return [(0.0, 1.0)]
     x = np.arange(-6, 7)
@@ -421,8 +435,9 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
 def _join_broken(lines: list[_Line]) -> list[_Line]:
     """Pieces of one text line split by glare, a stain or faded print, joined (the pieces stay too).
 
-    Two pieces join when they lie on the same straight line (centre within 0.35 thickness, tilt
-    alike), are about as thick, and the gap between them is at most JOIN_GAP thicknesses (~characters).
+    Two pieces join when they lie on the same straight line (the longer one's centre line passes
+    within 0.35 thickness of the shorter one's centre, tilt alike), are about as thick, and the gap
+    between them is at most JOIN_GAP thicknesses (~characters).
     """
     joined: list[_Line] = []
     pieces = sorted(lines, key=lambda l: l.x0)
@@ -434,8 +449,10 @@ def _join_broken(lines: list[_Line]) -> list[_Line]:
             gap = b.x0 - a.x1
             if gap < -t or gap > JOIN_GAP * t:
                 continue
-            # b's centre line extended to a's centre, and vice versa
-            if abs(a.cy + a.tilt * (b.cx - a.cx) - b.cy) > 0.35 * t:
+            # the longer piece's centre line extended to the shorter one's centre: a piece of a few
+            # characters measures its own tilt poorly (glare leaves stubs at the ends of a line)
+            lng, sht = (a, b) if a.length >= b.length else (b, a)
+            if abs(lng.cy + lng.tilt * (sht.cx - lng.cx) - sht.cy) > 0.35 * t:
                 continue
             la, lb = a.length, b.length
             x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
@@ -673,10 +690,27 @@ def _sample(img: np.ndarray, frame: _Frame, u0: float, v0: float, tilt: float, s
                           borderMode=border, borderValue=0)
 
 
+def _third_line_windows(mid: float, d: float, t: float) -> list[tuple[float, float, tuple[float, ...]]]:
+    """Where the missing line of a pair (centre ``mid``, spacing ``d``, thickness ``t``; v at the
+    pair's start) may lie: (lowest v, highest v, offsets from the band's centre that must be paper)."""
+    out: list[tuple[float, float, tuple[float, ...]]] = []
+    for sign in (-1.0, 1.0):
+        near = mid + sign * 0.5 * d  # the pair line on this side
+        lo, hi = sorted((near + sign * 0.8 * d, near + sign * 1.3 * d))
+        out.append((lo, hi, (-sign * 0.5 * d, sign * 0.75 * d)))  # towards the pair, and beyond
+    # The pair may be a TD1's first and last lines, its middle one lost on this level (a coarse
+    # level blurs the line gaps so that adjacent lines fail the spacing test, a fine one may break
+    # the middle line up); such a pair is spaced widely enough to hold a line between, with paper
+    # on either side of it (an adjacent pair's gap holds no band of a line's thickness).
+    if d >= 2.0 * t:
+        out.append((mid - 0.15 * d, mid + 0.15 * d, (-0.25 * d, 0.25 * d)))
+    return out
+
+
 def _third_line(binary: np.ndarray, search: np.ndarray, frame: _Frame, pair: list[_Line]) -> _Line | None:
     """The missing line of a TD1 seen as two of its lines: a band of ink just above or below the pair,
-    at the same spacing (within reason: the top line may be a little apart or tilted), covering the
-    same extent along the text."""
+    at the same spacing (within reason: the top line may be a little apart or tilted), or midway
+    between the pair when it is the first and last line, covering the same extent along the text."""
     a, b = pair
     t = 0.5 * (a.thick + b.thick)
     d = b.cy - a.cy
@@ -703,9 +737,7 @@ def _third_line(binary: np.ndarray, search: np.ndarray, frame: _Frame, pair: lis
                1e-3) for r in rows]
     best: _Line | None = None
     best_val = 0.0
-    for sign in (-1.0, 1.0):
-        near = mid + sign * 0.5 * d  # the pair line on this side, centre at u = x0
-        lo, hi = sorted((near + sign * 0.8 * d, near + sign * 1.3 * d))
+    for lo, hi, offsets in _third_line_windows(mid, d, t):
         win = (v_rows >= lo) & (v_rows <= hi)
         if not win.any():
             continue
@@ -721,8 +753,8 @@ def _third_line(binary: np.ndarray, search: np.ndarray, frame: _Frame, pair: lis
         sep = True
         for r, c in zip(rows, centres):
             peak = float(np.interp(c, v_rows, r))
-            for off in (-0.5 * d, 0.75 * d):
-                if float(np.interp(c + sign * off, v_rows, r, left=0.0, right=0.0)) > 0.6 * peak:
+            for off in offsets:
+                if float(np.interp(c + off, v_rows, r, left=0.0, right=0.0)) > 0.6 * peak:
                     sep = False
         if not sep:
             continue
@@ -823,7 +855,8 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
 
     The zone's texture is measured once (on its best-looking group) and shared; its score is the
     best group score; the geometry comes from the finest level that scored nearly as well (more
-    precise), and three lines beat two when they scored as well (TD1 read as its first two lines).
+    precise) and saw nearly as much of the lines, and three lines beat two when they scored as well
+    (TD1 read as its first two lines).
     """
     clusters: list[list[_Group]] = []
     for g in sorted(found, key=lambda g: -g.geo):
@@ -866,6 +899,9 @@ def _merge(found: list[_Group], search: np.ndarray, scale: float, max_candidates
         best_by_n = {k: max((sc(g) for g in cl if len(g.lines) == k), default=0.0) for k in (2, 3)}
         n_pick = 3 if best_by_n[3] >= 0.75 * best_by_n[2] else 2
         good = [g for g in cl if len(g.lines) == n_pick and sc(g) >= 0.75 * best_by_n[n_pick]]
+        # not a part of the zone, though: glare may break the lines up on one level only
+        top_len = max(good, key=sc).length
+        good = [g for g in good if g.length >= 0.85 * top_len]
         pick = max(good, key=lambda g: (-g.lev, g.geo))
         aspect = pick.length / pick.thick * THICK_PER_CAP  # line length in capital heights
         if binary is not None and len(pick.lines) == 2 and aspect <= TD1_MAX_ASPECT:
