@@ -151,7 +151,7 @@ class Reader:
         for w in windows:
             per_line.append(probs[start:start + len(w)])
             start += len(w)
-        argmax = tuple("".join(CHARSET[i] for i in p.argmax(axis=1)) for p in per_line)
+        argmax = tuple("".join(map(CHARSET.__getitem__, p.argmax(axis=1).tolist())) for p in per_line)
         layout = _layout_for(argmax)
         if layout is None:
             clock.lap("parse")

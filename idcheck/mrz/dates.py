@@ -35,13 +35,15 @@ class DateRange:
         return {"earliest": self.earliest.isoformat(), "latest": self.latest.isoformat()}
 
 
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]
+
+
 def _digits(pattern: str, low: int, high: int) -> list[int]:
     """All integers in [low, high] whose two-digit form matches ``pattern`` (``<`` = any digit)."""
-    return [
-        n
-        for n in range(low, high + 1)
-        if all(p in UNKNOWN or p == d for p, d in zip(pattern, f"{n:02d}"))
-    ]
+    if len(pattern) == 2 and pattern.isascii() and pattern.isdigit():  # the usual case: no unknown part
+        n = int(pattern)
+        return [n] if low <= n <= high else []
+    return [n for n in range(low, high + 1) if all(p in UNKNOWN or p == d for p, d in zip(pattern, _TWO_DIGITS[n]))]
 
 
 def _check_shape(yymmdd: str) -> None:

@@ -11,11 +11,12 @@ are reported as ``alternatives`` so the decision can be made for all of them (ch
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import checkdigit
 from .layouts import ALLOWED, Check, Kind, Layout
@@ -137,32 +138,50 @@ def probability_options(layout: Layout, probs: Sequence[Any], charset: str) -> l
     restricted to the characters the grammar allows there and renormalised; best ``MAX_OPTIONS`` first."""
     import numpy as np  # only image engines produce probabilities; the text path stays numpy-free
 
-    allowed = _allowed_mask(layout, charset)
+    allowed, n_allowed = _allowed_mask(layout, charset)
+    lines = [np.asarray(line_probs, dtype=np.float64) for line_probs in probs]
+    # Lines of equal length (every layout's) are done in one pass: fewer, larger numpy calls.
+    batches = [np.stack(lines)] if len({x.shape for x in lines}) == 1 else [x[None] for x in lines]
     out: list[list[list[Option]]] = []
-    for li, line_probs in enumerate(probs):
-        p = np.asarray(line_probs, dtype=np.float64) * allowed[li]
-        p /= np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-        top = np.argsort(-p, axis=1)[:, :MAX_OPTIONS]
-        logp = np.log(np.maximum(np.take_along_axis(p, top, axis=1), 1e-12))
-        row: list[list[Option]] = []
-        for pi in range(len(p)):
-            n_allowed = int(allowed[li][pi].sum())
-            row.append([(charset[j], float(v)) for j, v in zip(top[pi][:n_allowed], logp[pi][:n_allowed])])
-        out.append(row)
+    for batch in batches:
+        li = len(out)
+        p = batch * allowed[li:li + len(batch)]
+        p /= np.maximum(p.sum(axis=-1, keepdims=True), 1e-12)
+        top = np.argsort(-p, axis=-1)[..., :MAX_OPTIONS]
+        logp = np.log(np.maximum(np.take_along_axis(p, top, axis=-1), 1e-12))
+        # All (character, log-probability) pairs in one zip, then a slice per position: building them
+        # one position at a time from numpy rows costs more than the maths above.
+        pairs = list(zip(_charset_array(charset)[top].ravel().tolist(), logp.ravel().tolist()))
+        k, at = top.shape[-1], 0
+        for counts in n_allowed[li:li + len(batch)]:
+            out.append([pairs[at + i * k:at + i * k + min(n, k)] for i, n in enumerate(counts)])
+            at += len(counts) * k
     return out
 
 
-_MASKS: dict[tuple[str, str], Any] = {}
+@functools.lru_cache(maxsize=4)
+def _charset_array(charset: str) -> Any:
+    """The charset as a read-only numpy array of 1-character strings (shared, cached)."""
+    import numpy as np
+
+    chars = np.array(list(charset))
+    chars.flags.writeable = False
+    return chars
 
 
-def _allowed_mask(layout: Layout, charset: str) -> Any:
-    """``(lines, length, len(charset))`` 0/1 array of the characters each position may hold (cached)."""
+_MASKS: dict[tuple[str, str], tuple[Any, list[list[int]]]] = {}
+
+
+def _allowed_mask(layout: Layout, charset: str) -> tuple[Any, list[list[int]]]:
+    """``(lines, length, len(charset))`` 0/1 array of the characters each position may hold, and how many
+    there are at each position (cached)."""
     import numpy as np
 
     key = (layout.name, charset)
     if key not in _MASKS:
         alphabet = position_alphabet(layout)
-        _MASKS[key] = np.array([[[c in chars for c in charset] for chars in row] for row in alphabet], dtype=np.float64)
+        mask = np.array([[[c in chars for c in charset] for chars in row] for row in alphabet], dtype=np.float64)
+        _MASKS[key] = (mask, mask.sum(axis=2).astype(int).tolist())
     return _MASKS[key]
 
 
@@ -170,20 +189,33 @@ def _kbest(lists: Sequence[Sequence[float]], limit: int) -> Iterator[tuple[float
     """Index tuples over independent score lists (each best first) in order of decreasing total."""
     if not lists or any(len(x) == 0 for x in lists):
         return
-    start = tuple(0 for _ in lists)
-    heap = [(-sum(x[0] for x in lists), start)]
-    seen = {start}
+    # An index tuple travels as one integer, its digits in mixed radix (first position most significant):
+    # cheaper to step, hash and compare than a tuple, and integers order as the tuples do, so the heap
+    # pops in the same order, ties included.
+    sizes = [len(x) for x in lists]
+    strides = [1] * len(lists)
+    for k in range(len(lists) - 2, -1, -1):
+        strides[k] = strides[k + 1] * sizes[k + 1]
+    heap = [(-sum(x[0] for x in lists), 0)]
+    seen = {0}
+    pop, push, mark = heapq.heappop, heapq.heappush, seen.add
     pops = 0
     while heap and pops < limit:
-        neg, idx = heapq.heappop(heap)
+        neg, code = pop(heap)
         pops += 1
-        yield -neg, idx
+        idx = []
+        rest = code
+        for stride in strides:
+            digit, rest = divmod(rest, stride)
+            idx.append(digit)
+        yield -neg, tuple(idx)
         for k, i in enumerate(idx):
-            if i + 1 < len(lists[k]):
-                nxt = idx[:k] + (i + 1,) + idx[k + 1:]
+            if i + 1 < sizes[k]:
+                nxt = code + strides[k]
                 if nxt not in seen:
-                    seen.add(nxt)
-                    heapq.heappush(heap, (neg - lists[k][i + 1] + lists[k][i], nxt))
+                    mark(nxt)
+                    scores = lists[k]
+                    push(heap, (neg - scores[i + 1] + scores[i], nxt))
 
 
 @dataclass(frozen=True)
@@ -236,28 +268,146 @@ def _validator(layout: Layout, check: Check) -> tuple[list[tuple[int, int]], Val
     return covered + [digit_pos], simple
 
 
+@dataclass(frozen=True)
+class _Group:
+    """One check group of a layout: its positions (none shared with an earlier group) and its test.
+
+    ``weights`` (simple checks only): the weight in the check-digit sum of each position but the last,
+    the check digit; with it a reading is tested on its free positions alone (:class:`_SumTest`), the
+    same test as ``valid`` without building the reading first.
+    """
+
+    positions: list[tuple[int, int]]
+    valid: Validator | None
+    weights: tuple[int, ...] | None = None
+    filler_if_empty: bool = False
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`decode` derives from the layout alone (cached per layout)."""
+
+    groups: list[_Group]
+    composite_weight: dict[tuple[int, int], int]
+    composite_digit: tuple[int, int] | None
+    checked: list[tuple[int, int]]  # every check-covered position and check digit
+
+
+_PLANS: dict[str, tuple[Layout, _Plan]] = {}
+
+
+def _plan(layout: Layout) -> _Plan:
+    """The layout's plan, built once (keyed by name, rebuilt if a different object has that name)."""
+    hit = _PLANS.get(layout.name)
+    if hit is None or hit[0] is not layout:
+        hit = _PLANS[layout.name] = (layout, _make_plan(layout))
+    return hit[1]
+
+
+def _make_plan(layout: Layout) -> _Plan:
+    """Check groups in layout order, each without the positions of earlier groups, then the composite's
+    remaining positions and digit (searched without a test; :func:`_combine` settles the composite)."""
+    composite = next((c for c in layout.checks if c.name == "composite"), None)
+    groups: list[_Group] = []
+    covered: set[tuple[int, int]] = set()
+    for check in layout.checks:
+        if check is composite:
+            continue
+        spanned, valid = _validator(layout, check)
+        positions = [p for p in spanned if p not in covered]
+        covered |= set(positions)
+        weights = None
+        if not check.long_number and positions == spanned:  # the covered characters, then the check digit
+            weights = tuple(checkdigit.WEIGHTS[i % 3] for i in range(len(positions) - 1))
+        groups.append(_Group(positions, valid, weights, check.filler_if_empty))
+    weight: dict[tuple[int, int], int] = {}
+    digit = None
+    if composite is not None:
+        digit = (composite.line, composite.pos)
+        free = [p for p in _positions(composite.covers) if p not in covered] + [digit]
+        groups.append(_Group(free, None))
+        weight = {pos: checkdigit.WEIGHTS[i % 3] for i, pos in enumerate(_positions(composite.covers))}
+    checked = [pos for c in layout.checks for pos in _positions(c.covers) + [(c.line, c.pos)]]
+    return _Plan(groups, weight, digit, checked)
+
+
+class _SumTest:
+    """A simple check's test on a reading given only the option index at each free position.
+
+    The fixed positions' part of the weighted sum is added once; a reading then costs one term per free
+    position. Equivalent to ``_validator``'s ``simple`` on the full reading.
+    """
+
+    def __init__(self, group: _Group, fixed: dict[tuple[int, int], str],
+                 free: list[tuple[tuple[int, int], list[Option]]]) -> None:
+        weights = dict(zip(group.positions[:-1], group.weights or ()))
+        values = checkdigit.VALUES
+        digit_pos = group.positions[-1]
+        self.filler_if_empty = group.filler_if_empty
+        self.fixed_sum = sum(values[ch] * weights[pos] for pos, ch in fixed.items() if pos != digit_pos)
+        self.fixed_fillers = all(ch == "<" for pos, ch in fixed.items() if pos != digit_pos)
+        self.digit = fixed.get(digit_pos, "")  # "": the digit is free
+        self.terms: list[tuple[int, list[int]]] = []  # (free index, weighted value of each option)
+        self.chars: list[tuple[int, list[str]]] = []  # (free index, character of each option)
+        self.digit_index = -1
+        for k, (pos, opts) in enumerate(free):
+            if pos == digit_pos:
+                self.digit_index = k
+            else:
+                self.terms.append((k, [values[c] * weights[pos] for c, _ in opts]))
+                self.chars.append((k, [c for c, _ in opts]))
+        self.digit_chars = [c for c, _ in free[self.digit_index][1]] if self.digit_index >= 0 else []
+
+    def __call__(self, idx: tuple[int, ...]) -> bool:
+        digit = self.digit if self.digit_index < 0 else self.digit_chars[idx[self.digit_index]]
+        if self.filler_if_empty and digit == "<":
+            return self.fixed_fillers and all(chars[idx[k]] == "<" for k, chars in self.chars)
+        if not "0" <= digit <= "9":
+            return False
+        total = self.fixed_sum
+        for k, vals in self.terms:
+            total += vals[idx[k]]
+        return total % 10 == int(digit)
+
+
 def _pruned(options: Sequence[Option]) -> list[Option]:
     best = options[0][1]
     return [o for o in options[:MAX_OPTIONS] if o[1] >= best + MIN_RELATIVE_LOGP]
 
 
-def _group_readings(options: Options, positions: list[tuple[int, int]], valid: Validator | None,
-                    observed: Sequence[str] | None) -> list[_Reading]:
-    """Best readings of a group that pass ``valid`` (best first); the observed one when none does."""
+def _logp(options: Sequence[Option], char: str) -> float:
+    """Log-probability of ``char`` among a position's options (``FOREIGN_LOGP`` when not among them);
+    the last entry wins, as in ``dict(options)``."""
+    for c, logp in reversed(options):
+        if c == char:
+            return logp
+    return FOREIGN_LOGP
+
+
+def _group_readings(options: Options, group: _Group, observed: Sequence[str] | None) -> list[_Reading]:
+    """Best readings of a group that pass its test (best first); the observed one when none does."""
+    positions, valid = group.positions, group.valid
     opts = [_pruned(options[li][pi]) for li, pi in positions]
     # Positions with a single option are fixed; the best-first search runs over the others only.
     fixed = {pos: o[0][0] for pos, o in zip(positions, opts) if len(o) == 1}
     fixed_logp = sum(o[0][1] for o in opts if len(o) == 1)
     free = [(pos, o) for pos, o in zip(positions, opts) if len(o) > 1]
     scores = [[o[1] for o in x] for _, x in free]
+    # Simple checks are tested on the option indices alone; characters outside the MRZ alphabet (text
+    # straight from a caller) keep the generic test, which raises as before.
+    test = None
+    if group.weights is not None and all(c in checkdigit.VALUES for o in opts for c, _ in o):
+        test = _SumTest(group, fixed, free)
     found: list[_Reading] = []
     for logp, idx in _kbest(scores, MAX_POPS if valid else MAX_VALID) if free else iter([(0.0, ())]):
         logp += fixed_logp
         if found and logp < found[0].logp - SEARCH_DEPTH:
             break
+        if test is not None and not test(idx):
+            continue
         chars = dict(fixed)
         chars.update({pos: o[i][0] for (pos, o), i in zip(free, idx)})
-        if valid is None or valid(chars):
+        if test is not None or valid is None or valid(chars):
             found.append(_Reading(chars, logp))
             if len(found) >= MAX_VALID:
                 break
@@ -265,7 +415,7 @@ def _group_readings(options: Options, positions: list[tuple[int, int]], valid: V
         # Nothing verifies: keep the characters as observed (or the most probable ones), unrepaired;
         # the check then fails downstream.
         kept = {(li, pi): observed[li][pi] if observed else options[li][pi][0][0] for li, pi in positions}
-        logp = sum(dict(options[li][pi]).get(kept[(li, pi)], FOREIGN_LOGP) for li, pi in positions)
+        logp = sum(_logp(options[li][pi], kept[(li, pi)]) for li, pi in positions)
         found.append(_Reading(kept, logp, verified=False))
     return found
 
@@ -288,26 +438,14 @@ def decode(layout: Layout, options: Options, observed: Sequence[str] | None = No
 
     ``observed``: the text as read (OCR engines); a check group that cannot be made to verify keeps it.
     """
+    plan = _plan(layout)
     chosen: dict[tuple[int, int], str] = {
         (li, pi): options[li][pi][0][0] for li in range(layout.lines) for pi in range(layout.length)
     }
-    composite = next((c for c in layout.checks if c.name == "composite"), None)
-    groups: list[list[_Reading]] = []
-    covered: set[tuple[int, int]] = set()
+    groups = [_group_readings(options, group, observed) for group in plan.groups]
     runners_up: list[dict[tuple[int, int], str]] = []
-    for check in layout.checks:
-        if check is composite:
-            continue
-        positions, valid = _validator(layout, check)
-        positions = [p for p in positions if p not in covered]
-        covered |= set(positions)
-        groups.append(_group_readings(options, positions, valid, observed))
-    if composite is not None:
-        free = [p for p in _positions(composite.covers) if p not in covered] + [(composite.line, composite.pos)]
-        groups.append(_group_readings(options, free, None, observed))
-        order = _positions(composite.covers)
-        weight = {pos: checkdigit.WEIGHTS[i % 3] for i, pos in enumerate(order)}
-        best, runners_up = _combine(groups, weight, (composite.line, composite.pos))
+    if plan.composite_digit is not None:
+        best, runners_up = _combine(groups, plan.composite_weight, plan.composite_digit)
         chosen.update(best)
     else:
         for readings in groups:
@@ -315,13 +453,10 @@ def decode(layout: Layout, options: Options, observed: Sequence[str] | None = No
             runners_up += [r.chars for r in readings[1:MAX_RUNNERS_UP + 1]
                            if r.logp >= readings[0].logp - AMBIGUITY_MARGIN]
     lines = tuple("".join(chosen[(li, pi)] for pi in range(layout.length)) for li in range(layout.lines))
-    logp_of = {(li, pi): dict(options[li][pi]).get(chosen[(li, pi)], FOREIGN_LOGP)
-               for li in range(layout.lines) for pi in range(layout.length)}
-    field_conf = {
-        f.name: min(math.exp(logp_of[(f.line, p)]) for p in range(f.start, f.stop)) for f in layout.fields
-    }
-    checked = [pos for c in layout.checks for pos in _positions(c.covers) + [(c.line, c.pos)]]
-    confidence = min(math.exp(logp_of[p]) for p in checked) if checked else 1.0
+    logp_of = {pos: _logp(options[pos[0]][pos[1]], ch) for pos, ch in chosen.items()}
+    prob_of = {pos: math.exp(logp) for pos, logp in logp_of.items()}
+    field_conf = {f.name: min(prob_of[(f.line, p)] for p in range(f.start, f.stop)) for f in layout.fields}
+    confidence = min(prob_of[p] for p in plan.checked) if plan.checked else 1.0
     return Decoded(lines, sum(logp_of.values()), field_conf, confidence, _alternatives(layout, chosen, runners_up))
 
 
@@ -340,12 +475,14 @@ def _combine(groups: list[list[_Reading]], weight: dict[tuple[int, int], int], d
             out.update(groups[k][i].chars)
         return out
 
+    # The group whose readings hold the composite digit (the last one, as in ``merged``).
+    holder = max(k for k, readings in enumerate(groups) if digit_pos in readings[0].chars)
     best: tuple[float, tuple[int, ...]] | None = None
     runners_up: list[dict[tuple[int, int], str]] = []
     for logp, idx in _kbest(scores, MAX_POPS):
         if best is not None and (logp < best[0] - AMBIGUITY_MARGIN or len(runners_up) >= MAX_RUNNERS_UP):
             break
-        digit = merged(idx)[digit_pos]
+        digit = groups[holder][idx[holder]].chars[digit_pos]
         total = sum(contributions[k][i] for k, i in enumerate(idx)) % 10
         if digit.isdigit() and total == int(digit):
             if best is None:

@@ -29,11 +29,48 @@ def normalise_strip(strip: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def window_width(pitch: float) -> int:
+    """Width in strip pixels of the window cut around one character."""
+    return max(2, int(round(CELL_SPAN * pitch)))
+
+
 def cell_windows(strip: np.ndarray, centers: np.ndarray, pitch: float) -> np.ndarray:
-    """Cut one ``CELL_H x CELL_W`` uint8 window per character centre (sub-pixel accurate)."""
+    """Cut one ``CELL_H x CELL_W`` uint8 window per character centre (sub-pixel accurate).
+
+    Pixel for pixel what :func:`_cell_windows_reference` (the definition the model was trained on)
+    gives, in about half the time: the sub-pixel cuts go straight into one stack and a single
+    ``INTER_AREA`` resize shrinks them all (see :func:`_stacks_exactly`).
+    """
+    strip = np.ascontiguousarray(strip, dtype=np.uint8)
+    height, width, n = strip.shape[0], window_width(pitch), len(centers)
+    if n == 0 or not _stacks_exactly(height, width):
+        return _cell_windows_reference(strip, centers, pitch)
+    stack = np.empty((n * height, width), dtype=np.uint8)
+    size, cy = (width, height), (height - 1) / 2.0
+    for i, cx in enumerate(np.asarray(centers, dtype=np.float64).tolist()):
+        cv2.getRectSubPix(strip, size, (cx, cy), stack[i * height:(i + 1) * height])  # in place
+    small = cv2.resize(stack, (CELL_W, n * CELL_H), interpolation=cv2.INTER_AREA)
+    return small.reshape(n, CELL_H, CELL_W)
+
+
+def _stacks_exactly(height: int, width: int) -> bool:
+    """Whether shrinking ``n`` windows stacked top to bottom equals shrinking each on its own.
+
+    ``INTER_AREA`` (a shrink on both axes) averages output pixel ``i`` over source ``[i*s, (i+1)*s)``
+    with ``s = 1 / (dst / src)``. Stacked, ``s`` is the same (``n*CELL_H / (n*height)`` rounds like
+    ``CELL_H / height``) and window ``k`` starts at output row ``k*CELL_H``, source row
+    ``k*CELL_H*s``: that is ``k*height`` exactly when ``s`` is ``height / CELL_H`` without rounding
+    (a dyadic fraction, as ``CELL_H`` is a power of two), so every window gets the same source rows
+    and weights, summed in the same order. An enlargement interpolates instead: not stacked.
+    """
+    return width >= CELL_W and height >= CELL_H and 1.0 / (CELL_H / height) == height / CELL_H
+
+
+def _cell_windows_reference(strip: np.ndarray, centers: np.ndarray, pitch: float) -> np.ndarray:
+    """The defining implementation, one window at a time (kept for the tests and odd geometries)."""
     strip = np.ascontiguousarray(strip, dtype=np.uint8)
     height = strip.shape[0]
-    width = max(2, int(round(CELL_SPAN * pitch)))
+    width = window_width(pitch)
     out = np.empty((len(centers), CELL_H, CELL_W), dtype=np.uint8)
     cy = (height - 1) / 2.0
     for i, cx in enumerate(centers):
