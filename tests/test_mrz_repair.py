@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from idcheck import verify_mrz
+from idcheck.mrz.decode import text_options
 from idcheck.mrz.generate import build_lines
+from idcheck.mrz.layouts import LAYOUTS
 from idcheck.mrz.parse import MRZFormatError, clean_line
 from idcheck.mrz.repair import read_mrz_text
 
@@ -184,4 +186,39 @@ def test_alphanumeric_fields_are_not_guessed(text: str) -> None:
     mrz = read_mrz_text(text)
     assert "document_number" not in mrz.repairs
     assert "document_number" in mrz.failed_checks
+    assert verify_mrz(text, today=TODAY, allow_expired=True).decision.value == "retry"
+
+
+def test_o_for_zero_is_repaired_where_two_check_digits_vouch() -> None:
+    """O and 0 in a document number: swapped only when the field's own check and the composite verify."""
+    read = (TD1[0].replace("D23145890", "D2314589O"), TD1[1], TD1[2])
+    mrz = read_mrz_text(_text(read))
+    assert mrz.valid and tuple(mrz.lines) == TD1
+    assert "document_number" in mrz.repairs
+    assert verify_mrz(_text(read), today=TODAY, allow_expired=True).decision.value == "accept"
+
+
+def test_o_for_zero_is_not_offered_without_a_second_check() -> None:
+    """Optional data under the composite alone, and visa numbers (no composite), are taken as read."""
+    td1 = LAYOUTS["TD1"]
+    options = text_options(td1, (TD1[0][:15] + "AB0O" + TD1[0][19:], TD1[1], TD1[2]))
+    assert [c for c, _ in options[0][15 + 2]] == ["0"] and [c for c, _ in options[0][15 + 3]] == ["O"]
+    assert {c for c, _ in options[0][5 + 7]} == {"9"}  # a digit in the document number: kept
+    doc_o = text_options(td1, (TD1[0].replace("D23145890", "D2314589O"), TD1[1], TD1[2]))
+    assert {c for c, _ in doc_o[0][5 + 8]} == {"O", "0"}
+    visa = build_lines("MRV-A", {"document_code": "V", "issuing_state": "UTO", "primary": "ERIKSSON",
+                                 "document_number": "L0898902", "nationality": "UTO", "birth_date": "740812",
+                                 "sex": "F", "expiry_date": "120415"})
+    read = (visa[0], visa[1].replace("L0898902", "LO898902", 1))
+    mrz = read_mrz_text(_text(read))
+    assert "document_number" in mrz.failed_checks and "document_number" not in mrz.repairs
+
+
+def test_o_for_zero_does_not_make_an_mrz_valid_that_the_composite_rejects() -> None:
+    """The own check digit alone is not enough: with the composite digit wrong the MRZ stays invalid."""
+    line1 = TD1[0].replace("D23145890", "D2314589O")
+    line2 = TD1[1][:-1] + str((int(TD1[1][-1]) + 1) % 10)
+    text = _text((line1, line2, TD1[2]))
+    mrz = read_mrz_text(text)
+    assert not mrz.valid and "composite" in mrz.failed_checks
     assert verify_mrz(text, today=TODAY, allow_expired=True).decision.value == "retry"

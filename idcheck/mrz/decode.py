@@ -91,16 +91,33 @@ def _filler_run(line: str, start: int, stop: int) -> set[int]:
     return {i + k for k in range(first_filler, len(run))}
 
 
+_OH_ZERO = {"O": "0", "0": "O"}
+
+
+def _doubly_checked(layout: Layout) -> set[tuple[int, int]]:
+    """Positions covered both by a field's own check digit and by the composite check digit."""
+    composite = next((c for c in layout.checks if c.name == "composite"), None)
+    if composite is None:
+        return set()
+    own = {pos for c in layout.checks if c is not composite for pos in _positions(c.covers)}
+    return own & set(_positions(composite.covers))
+
+
 def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]]]:
     """Options for OCR text: the character read, plus type-aware repairs at a cost.
 
     Digit-for-digit changes are never offered: only letter/digit look-alikes where the field's type
     demands them (a letter in a digit field, a digit in a letter field) and K/X for ``<``. Where
-    letters and digits are both legal (document numbers, optional data) the text is taken as read:
-    swapping O for 0 there is a guess the check digits alone cannot vouch for.
+    letters and digits are both legal (document numbers, optional data) the text is taken as read,
+    with one exception: O and 0 (drawn almost alike, and the pair text engines confuse most) may be
+    swapped where two check digits cover the position, the field's own and the composite
+    (Part 3 §4.9; document and personal numbers of TD1, TD2 and TD3): the MRZ is valid only when
+    both verify. Optional data under the composite alone, and visas (no composite), are taken as
+    read.
     """
     alphabet = position_alphabet(layout)
     kinds = layout.kinds()
+    vouched = _doubly_checked(layout)
     fillerish: set[tuple[int, int]] = set()
     for f in layout.fields:
         if f.kind in (Kind.NAME, Kind.ALNUM):
@@ -111,8 +128,10 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
         for pi, char in enumerate(line):
             allowed = alphabet[li][pi]
             opts: dict[str, float] = {char: 0.0 if char in allowed else FOREIGN_LOGP}
-            alternatives = [] if char in allowed and allowed == ALLOWED[Kind.ALNUM] else \
-                [TO_DIGIT.get(char), TO_DIGIT_EXTRA.get(char), TO_LETTER.get(char)]
+            if char in allowed and allowed == ALLOWED[Kind.ALNUM]:
+                alternatives = [_OH_ZERO.get(char)] if (li, pi) in vouched else []
+            else:
+                alternatives = [TO_DIGIT.get(char), TO_DIGIT_EXTRA.get(char), TO_LETTER.get(char)]
             if char in FILLER_LOOKALIKES:
                 alternatives.append("<")
             for alt in alternatives:
