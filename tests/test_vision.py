@@ -469,3 +469,35 @@ def test_real_images_zone_found_on_every_readable_one() -> None:
         if not first_candidate_fits(img, cands, rec["mrz"]):
             missed.append(rec["file"])
     assert missed == []
+
+
+@needs_font
+def test_comb_spans_the_zone_when_glare_hides_opposite_halves_of_the_two_lines() -> None:
+    # faded print on the right half of the upper line and the left half of the lower one, seen at
+    # an angle: each line's own ink run covers half the zone and their median extent is no line's
+    # (nor is a pitch or foreshortening measured on it). Lines of a zone are equally long and
+    # left-justified, so the union of the runs is the zone: 36 characters from the first.
+    seed, cap = 4, 20.0
+    page, quad = render_page(TD2, cap=cap, seed=seed)
+    paper = float(np.median(page[:, :5]))
+    image, _ = photograph(page, quad, 7.0, persp=0.12, seed=seed, noise=0.0)
+    cand = find_candidates(load_image(image))[0]  # the zone as the locator sees it without glare
+    faded = page.astype(np.float32)
+    size = int(round(cap / 0.71))
+    top, spacing = int(8 * cap), 1.75 * 0.71 * size
+    pitch = (quad[1, 0] - quad[0, 0]) / 36.0
+    for li, (c0, c1) in enumerate(((18, 36), (0, 18))):
+        y0, y1 = int(top + li * spacing), int(top + li * spacing + size)
+        x0, x1 = int(quad[0, 0] + c0 * pitch) - 2, int(quad[0, 0] + c1 * pitch) + 2
+        faded[y0:y1, x0:x1] = paper - 0.03 * (paper - faded[y0:y1, x0:x1])
+    image, truth = photograph(faded.astype(np.uint8), quad, 7.0, persp=0.12, seed=seed, noise=0.0)
+    strips = line_strips(load_image(image), cand)
+    assert [s.n_chars for s in strips] == [36, 36]
+    hull = cv2.convexHull(np.concatenate([s.quad for s in strips]).astype(np.float32))[:, 0]
+    assert iou(hull, truth) > 0.8, (hull, truth)
+    # each line's visible end is where its comb says: ink at the first centre of the upper line
+    # and at the last centre of the lower one, paper a pitch beyond
+    for s, idx, step in ((strips[0], 0, -1), (strips[1], -1, 1)):
+        col = (255.0 - s.image[12:36].astype(np.float32)).mean(axis=0)
+        at, beyond = int(round(s.centers[idx])), int(round(s.centers[idx] + step * s.pitch))
+        assert col[max(0, at - 6): at + 6].max() > 3 * col[max(0, beyond - 3): beyond + 3].mean() + 5

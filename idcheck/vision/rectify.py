@@ -514,24 +514,46 @@ def _line_strips(img: LoadedImage, cand: Candidate, n_chars: int | None) -> list
     priors = [(left, right)]
     if abs(r_left - left) + abs(r_right - right) > 0.1 * (right - left):
         priors.append((r_left, r_right))
+    # all lines of a zone are equally long and justified to the same left edge (Doc 9303 Part 3):
+    # when glare or faded print hides part of one line, the union of the lines' extents is the
+    # zone's (the median is not, and a comb fitted on it is off by whole characters)
+    u_left = min(ln.left for ln in lines)
+    u_right = max(ln.right for ln in lines)
+    union = (u_left - left) + (right - u_right) < -2.0 * p_guess
     options = list(LINE_LENGTHS.get(len(lines), (44, 36)))
     if n_chars is not None:
         options = [int(n_chars)] + [o for o in options if o != int(n_chars)]
     # coarse comb for every candidate N, the finer search for the winner only
     # foreshortening first (local periods need no phase), then one comb per candidate N
-    p_long = (right - left) / (min(options) - (1.0 - GLYPH_WIDTH))  # the pitch if N is the smallest
-    curve = _foreshortening(joint, left, right, p_guess, max(p_guess, p_long))
+    def curve_over(a: float, b: float) -> float:
+        """Foreshortening measured over the extent [a, b], for pitches between the longest line
+        length's and the shortest's."""
+        p_short = (b - a) / (max(LINE_LENGTHS.get(len(lines), (44,))) - 0.32)
+        p_long = (b - a) / (min(options) - (1.0 - GLYPH_WIDTH))  # the pitch if N is the smallest
+        return _foreshortening(joint, a, b, p_short, max(p_short, p_long))
+
+    curve = curve_over(left, right)
+    priors_c = [(left, right, curve)]
+    if len(priors) > 1:
+        # the locator's ends, with this extent's foreshortening and with their own
+        priors_c.append((r_left, r_right, curve))
+        c_r = curve_over(r_left, r_right)
+        if c_r != curve:
+            priors_c.append((r_left, r_right, c_r))
+    if union:
+        priors_c.append((u_left, u_right, curve_over(u_left, u_right)))
     fits = {}
     for n in options:
         half = 0.5 * (n - (1.0 - GLYPH_WIDTH))  # ink half-extent in pitches
         # with foreshortening the middle character is off the middle of the extent: x(+-half) are
         # the ends, and x(half) + x(-half) = 2 mid + curve * pitch^2 * half^2
         fits[n] = max((_fit_comb(joint, n, (b - a) / (2.0 * half),
-                                 0.5 * (a + b) - 0.5 * curve * ((b - a) / (2.0 * half)) ** 2 * half * half,
-                                 rel=0.15, off=1.3, curve=curve, refine=0) for a, b in priors), key=lambda f: f[0])
+                                 0.5 * (a + b) - 0.5 * cv * ((b - a) / (2.0 * half)) ** 2 * half * half,
+                                 rel=0.15, off=1.3, curve=cv, refine=0) + (cv,) for a, b, cv in priors_c),
+                      key=lambda f: f[0])
     chosen = int(n_chars) if n_chars is not None else max(options, key=lambda n: fits[n][0])
     alternatives = tuple(sorted((o for o in options if o != chosen), key=lambda n: -fits[n][0]))
-    _, p_coarse, m_coarse = fits[chosen]
+    _, p_coarse, m_coarse, curve = fits[chosen]
     if not p_coarse > 0:
         return []
     _, pitch_c, mid_c = _fit_comb(joint, chosen, p_coarse, m_coarse, rel=0.02, off=0.125, curve=curve, refine=2)
