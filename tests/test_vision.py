@@ -189,6 +189,32 @@ def test_big_image_is_searched_small_and_kept_sharp() -> None:
     assert img.scale == pytest.approx(2000 / img.search.shape[1])
 
 
+def test_odd_sized_image_is_shrunk_by_an_exact_factor() -> None:
+    """An odd width or height drops the last partial block: search pixel i covers full pixels
+    [f*i, f*i + f) exactly, which is what the locator's coordinate mapping assumes."""
+    gray = np.full((1273, 1571), 255, np.uint8)
+    gray[600:610, 1000:1004] = 0  # a dark mark at full-resolution (1001.5, 604.5)
+    img = load_image(gray)
+    f = 2
+    assert img.scale == f and img.search.shape == (1273 // f, 1571 // f)
+    ys, xs = np.nonzero(img.search < 128)
+    # search pixel centres map to full-resolution centres by (x + 0.5) * f - 0.5
+    assert (xs.mean() + 0.5) * f - 0.5 == pytest.approx(1001.5, abs=0.01)
+    assert (ys.mean() + 0.5) * f - 0.5 == pytest.approx(604.5, abs=0.01)
+
+
+def test_pyramid_halves_exactly() -> None:
+    """Each pyramid level is the previous one halved by 2x2 coverage, an odd last row or column
+    dropped, so level pixel i covers pixels [2i, 2i + 2) of the level below."""
+    from idcheck.vision.locate import _down
+
+    binary = np.zeros((9, 11), np.uint8)
+    binary[4:6, 6:8] = 255  # exactly level-1 pixel (2, 3)
+    half = _down(binary)
+    assert half.shape == (4, 5)
+    assert list(zip(*np.nonzero(half))) == [(2, 3)]
+
+
 @pytest.mark.parametrize("reduced", [False, True])
 def test_exif_orientation_is_applied(reduced: bool) -> None:
     stored = np.full((300, 400), 255, np.uint8)
