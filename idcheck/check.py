@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .age import Decision, decide, earliest_today, expiry_status
+from .age import AgeVerdict, Decision, decide, earliest_today, expiry_status
 from .mrz.dates import DateRange, InvalidDate, birth_date_range, expiry_date_range
 from .mrz.parse import MRZ, MRZFormatError
 from .mrz.repair import read_mrz_text
@@ -121,10 +121,9 @@ def _document(mrz: MRZ, today: date, expiry_field: str | None = None) -> tuple[D
 
 @dataclass(frozen=True)
 class _Dated:
-    decision: Decision
-    reasons: tuple[str, ...]
-    over_min_age: bool | None
-    age: int | None
+    """One reading's verdict (with the document's expiry problems folded in) and what it was made from."""
+
+    verdict: AgeVerdict
     birth: DateRange
     document: DocumentInfo
 
@@ -139,12 +138,11 @@ def _decide_dates(mrz: MRZ, birth_field: str, document: DocumentInfo, expiry_pro
         return None
     expiry = None if expiry_problem else document.expiry_date
     verdict = decide(birth, today=today, min_age=min_age, expiry=expiry, allow_expired=allow_expired)
-    reasons, decision = verdict.reasons, verdict.decision
     if expiry_problem and not allow_expired:
-        reasons, decision = reasons + (expiry_problem,), Decision.REJECT
+        verdict = replace(verdict, decision=Decision.REJECT, reasons=verdict.reasons + (expiry_problem,))
     if document.expiry_estimated:
-        reasons += ("expiry_estimated",)
-    return _Dated(decision, reasons, verdict.over_min_age, verdict.age, birth, document)
+        verdict = replace(verdict, reasons=verdict.reasons + ("expiry_estimated",))
+    return _Dated(verdict, birth, document)
 
 
 def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, allow_expired: bool = False,
@@ -178,9 +176,10 @@ def check_mrz(mrz: MRZ | None, *, min_age: int = 18, today: date | None = None, 
     main = outcomes[0]
     if main is None:
         return retry("birth_date_invalid")
-    if any(o is None or o.decision is not main.decision for o in outcomes[1:]):
+    if any(o is None or o.verdict.decision is not main.verdict.decision for o in outcomes[1:]):
         return retry(*(f"ambiguous_reading:{f}" for f in ("birth_date", "expiry_date") if f in mrz.alternatives))
-    return AgeCheck(main.decision, main.reasons + extra, main.over_min_age, min_age, today, age=main.age,
+    v = main.verdict
+    return AgeCheck(v.decision, v.reasons + extra, v.over_min_age, min_age, today, age=v.age,
                     date_of_birth=main.birth, document=main.document, mrz=mrz, timings_ms=timings)
 
 
