@@ -256,9 +256,11 @@ def _measure_line(ink: np.ndarray, cs: np.ndarray, y0: float, y1: float, x0: flo
 
 
 def _column_cumsum(ink: np.ndarray) -> np.ndarray:
-    """Integral image (``cv2.integral``): rows [a, b) of column x sum to
-    (S[b, x+1] - S[b, x]) - (S[a, x+1] - S[a, x])."""
-    return cv2.integral(ink, sdepth=cv2.CV_64F)
+    """Running sums down each column: rows [a, b) of column x sum to ``S[b, x] - S[a, x]``. The ink
+    is whole numbers (a uint8 black-hat), so the float64 sums are exact."""
+    out = np.zeros((ink.shape[0] + 1, ink.shape[1]), np.float64)
+    np.cumsum(ink, axis=0, dtype=np.float64, out=out[1:])
+    return out
 
 
 def _band_sum(cs: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -267,8 +269,8 @@ def _band_sum(cs: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> tuple[np.ndarra
     a = np.clip(np.ceil(y0), 0, H).astype(np.intp)
     b = np.clip(np.floor(y1) + 1, 0, H).astype(np.intp)
     b = np.maximum(a, b)
-    cols = np.arange(cs.shape[1] - 1)
-    sums = (cs[b, cols + 1] - cs[b, cols]) - (cs[a, cols + 1] - cs[a, cols])
+    cols = np.arange(cs.shape[1])
+    sums = cs[b, cols] - cs[a, cols]
     return sums, np.maximum(b - a, 1).astype(np.float64)
 
 
@@ -279,19 +281,29 @@ def _shear(ink: np.ndarray, lines: list[_Line]) -> float:
     horizontal gradient only; a stroke leaning by s has gy/gx = -s. Round and diagonal strokes
     (O, A, V, <) are symmetric and cancel out in the weighted median.
     """
-    gx = cv2.Sobel(ink, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(ink, cv2.CV_32F, 0, 1, ksize=3)
-    vals: list[np.ndarray] = []
-    wts: list[np.ndarray] = []
+    H, W = ink.shape
+    bands = []
     for ln in lines:
-        a, b = int(max(0, ln.left)), int(min(ink.shape[1], ln.right + 1))
+        a, b = int(max(0, ln.left)), int(min(W, ln.right + 1))
         xm = 0.5 * (ln.left + ln.right)
         y0 = int(max(0, math.floor(ln.top[0] + ln.top[1] * xm) + 1))
-        y1 = int(min(ink.shape[0], math.ceil(ln.bottom[0] + ln.bottom[1] * xm)))
-        if b - a < 8 or y1 - y0 < 3:
-            continue
-        bx = gx[y0:y1, a:b].ravel()
-        by = gy[y0:y1, a:b].ravel()
+        y1 = int(min(H, math.ceil(ln.bottom[0] + ln.bottom[1] * xm)))
+        if b - a >= 8 and y1 - y0 >= 3:
+            bands.append((y0, y1, a, b))
+    if not bands:
+        return 0.0
+    # gradients on the bands' bounding box plus a 1-px rim (the 3x3 kernel's reach): inside it they
+    # equal the whole canvas's, where the box meets the canvas edge the border rule is the same
+    ry0, rx0 = max(0, min(b[0] for b in bands) - 1), max(0, min(b[2] for b in bands) - 1)
+    ry1, rx1 = min(H, max(b[1] for b in bands) + 1), min(W, max(b[3] for b in bands) + 1)
+    roi = ink[ry0:ry1, rx0:rx1]
+    gx = cv2.Sobel(roi, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(roi, cv2.CV_32F, 0, 1, ksize=3)
+    vals: list[np.ndarray] = []
+    wts: list[np.ndarray] = []
+    for y0, y1, a, b in bands:
+        bx = gx[y0 - ry0:y1 - ry0, a - rx0:b - rx0].ravel()
+        by = gy[y0 - ry0:y1 - ry0, a - rx0:b - rx0].ravel()
         sel = (np.abs(bx) > 2.5 * np.abs(by)) & (np.abs(bx) > 0.25 * float(np.abs(bx).max() + 1e-6))
         if sel.sum() < 20:
             continue
@@ -338,12 +350,19 @@ def _fit_comb(
     last = profile.size - 1
 
     def sample(pos: np.ndarray, arr: np.ndarray) -> np.ndarray:
-        # linear interpolation on the unit grid, 0 outside (np.interp bisects: much slower)
-        pos = np.clip(pos, -1.0, last + 1.0)
+        # linear interpolation on the unit grid, 0 outside (np.interp bisects: much slower); ``pos``
+        # is a temporary of the caller's and is overwritten
+        np.clip(pos, -1.0, last + 1.0, out=pos)
         i = np.floor(pos)
-        f = pos - i
+        f = np.subtract(pos, i, out=pos)
         i = i.astype(np.intp)
-        return arr[i] * (1.0 - f) + arr[i + 1] * f
+        lo = arr.take(i)
+        i += 1
+        hi = arr.take(i)
+        lo *= 1.0 - f
+        hi *= f
+        lo += hi
+        return lo
 
     teeth = np.arange(n, dtype=np.float64)
     gaps = np.arange(n + 1, dtype=np.float64) - 0.5
@@ -743,7 +762,7 @@ def _refine_centers(strip: np.ndarray, centers: np.ndarray, pitch: float) -> np.
     if ok.sum() < max(6, n // 3):
         return centers
     resid = (c1[hi] - c1[lo]) / np.where(ok, mass, 1.0) - centers
-    keep = ok & (np.abs(resid - float(np.median(resid[ok]))) <= 0.2 * pitch)
+    keep = ok & (np.abs(resid - median(resid[ok].tolist())) <= 0.2 * pitch)
     if keep.sum() < max(6, n // 3):
         return centers
     xk, yk = idx[keep], resid[keep]
