@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .metrics import EXPECTED, FIELDS, GOT, STAGES
+from .metrics import COMBINED, EXPECTED, FIELDS, GOT, STAGES
 
 
 def _p(rate: float | None) -> str:
@@ -65,8 +65,8 @@ def sections(summary: dict[str, Any], markdown: bool = False) -> list[tuple[str,
                 for exp in EXPECTED if sum(s["confusion"].get(exp, {}).values())]
         out.append((f"Decisions, {e} (rows: expected, columns: got)", table(("",) + GOT, rows, markdown)))
     out.append(("Latency per stage, ms (p50 / p95)", table(
-        ("engine",) + STAGES + ("wall",),
-        [[e] + [f"{_ms(s['latency_ms'][st]['p50'])} / {_ms(s['latency_ms'][st]['p95'])}" for st in STAGES]
+        ("engine",) + STAGES + tuple(COMBINED) + ("wall",),
+        [[e] + [f"{_ms(s['latency_ms'][st]['p50'])} / {_ms(s['latency_ms'][st]['p95'])}" for st in STAGES + tuple(COMBINED)]
          + [f"{_ms(s['wall_ms']['p50'])} / {_ms(s['wall_ms']['p95'])}"] for e, s in summary["engine"].items()],
         markdown)))
     return out

@@ -14,6 +14,7 @@ from datetime import date
 import cv2
 import numpy as np
 
+from .metrics import COMBINED
 from .sets import BenchSet
 
 
@@ -42,13 +43,17 @@ def measure(bench: BenchSet, engine: str, today: date, megapixels: float, limit:
     reader.verify(images[0], today=today)  # warm-up: model load and first-call costs
     stages: dict[str, list[float]] = {}
     for data in images:
-        for stage, ms in reader.verify(data, today=today).timings_ms.items():
+        timings = reader.verify(data, today=today).timings_ms
+        for stage, ms in timings.items():
             stages.setdefault(stage, []).append(ms)
+        for name, parts in COMBINED.items():
+            if all(p in timings for p in parts):
+                stages.setdefault(name, []).append(sum(timings[p] for p in parts))
     return {stage: (statistics.median(v), float(np.percentile(v, 95))) for stage, v in stages.items()}
 
 
 def report(result: dict[str, tuple[float, float]], engine: str, megapixels: float, n: int) -> str:
-    order = ["decode", "locate", "recognise", "parse", "decide", "total"]
+    order = ["decode", "locate", "recognise", "parse", "decide", "total", *COMBINED]
     rows = [f"{engine}, {n} images at {megapixels:g} MP, one thread (ms, median / p95)"]
-    rows += [f"  {stage:10} {result[stage][0]:7.2f} / {result[stage][1]:7.2f}" for stage in order if stage in result]
+    rows += [f"  {stage:16} {result[stage][0]:7.2f} / {result[stage][1]:7.2f}" for stage in order if stage in result]
     return "\n".join(rows)

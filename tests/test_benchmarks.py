@@ -164,6 +164,7 @@ def test_speed_harness_reports_every_stage() -> None:
     from benchmarks.speed import measure, report
 
     result = measure(load_set("samples", TODAY), "native", TODAY, megapixels=0.5, limit=2)
-    assert {"decode", "locate", "recognise", "parse", "decide", "total"} <= set(result)
+    assert {"decode", "locate", "recognise", "parse", "decide", "total", "recognise+parse"} <= set(result)
     assert all(p95 >= median >= 0 for median, p95 in result.values())
+    assert result["recognise+parse"][0] >= max(result["recognise"][0], result["parse"][0])  # a per-image sum
     assert "2 images at 0.5 MP" in report(result, "native", 0.5, 2)
