@@ -48,7 +48,7 @@ bench: setup
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 
-# The native recogniser, from scratch (about 25 min on 2 cores; needs `pip install torch==2.13.0 onnx`):
+# The native recogniser, from scratch (about 25 min on 2 cores, plus ~20 for the fast model; needs `pip install torch==2.13.0 onnx`):
 # base model on rendered OCR-B lines, then windows harvested from the real locator/rectifier on generated
 # documents (seed 4242, never the benchmark seeds), then fine-tuning on both. Writes models/.
 model: setup
@@ -57,3 +57,7 @@ model: setup
 	cp training/cache/mrz_char.pt training/cache/base.pt
 	$(BIN)/python -m training.train_native --extra training/cache/rectified.npz --extra-repeat 2 \
 	  --init training/cache/base.pt --epochs 4 --lr 5e-4
+	# the cascade's fast first pass (models/fast/): the same two steps at widths 12-24-48, same data
+	$(BIN)/python -m training.train_native --channels 12,24,48 --out models/fast --weights training/cache/fast_base.pt
+	$(BIN)/python -m training.train_native --channels 12,24,48 --extra training/cache/rectified.npz --extra-repeat 2 \
+	  --init training/cache/fast_base.pt --epochs 4 --lr 5e-4 --out models/fast --weights training/cache/fast.pt

@@ -3,6 +3,10 @@
 Named strategies are tried in order on every ranked candidate zone: ``direct`` (as found), then
 ``rotate180`` (the locator cannot tell upside down from upright); the first reading whose check
 digits all verify with enough confidence wins, otherwise the best-scoring reading is returned.
+
+The native engine reads each zone with a cascade: a narrower model (``models/fast/``) first; when its
+reading does not verify or any character is unsure (``FAST_ACCEPT``), the full model reads the same
+windows and its reading is the one used.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
 
 ImageSource = Union[str, Path, bytes, bytearray, BinaryIO, np.ndarray, Any]
 STRATEGIES = ("direct", "rotate180")
+#: The native engine's cascade keeps the fast model's reading only when every check digit verifies and
+#: every character of it (check digits included) has at least this probability; otherwise the full
+#: model reads the same windows and its reading stands.
+FAST_ACCEPT = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,13 @@ def _score(mrz: MRZ, min_confidence: float | None) -> tuple[int, int, int, float
     return (int(mrz.valid and confident), int(confident), sum(c.ok for c in mrz.checks), confidence)
 
 
+def _settled(mrz: MRZ | None) -> bool:
+    """Whether a cascade stage's reading stands: every check verifies and every character is sure."""
+    if mrz is None or not mrz.valid or mrz.confidence is None:
+        return False
+    return min(mrz.confidence, *mrz.field_confidence.values()) >= FAST_ACCEPT
+
+
 def _layout_for(lines: tuple[str, ...]) -> Layout | None:
     try:
         return detect_format(lines)
@@ -72,14 +87,18 @@ def _layout_for(lines: tuple[str, ...]) -> Layout | None:
 class Reader:
     """Reads MRZs from images with one engine, loaded once (build one per process and reuse it)."""
 
-    def __init__(self, engine: str = "native") -> None:
+    def __init__(self, engine: str = "native", *, cascade: bool = True) -> None:
+        """``cascade=False`` reads with the full native model only (to compare; same accuracy, slower)."""
         self.engine_name = engine
         self.min_confidence: float | None = None
         if engine == "native":
             from .check import MIN_CONFIDENCE
-            from .ocr.native import NativeEngine
+            from .ocr.native import NativeEngine, fast_model_dir
 
             self._engine: Any = NativeEngine()  # CharRecogniser | LineReader | ImageReader (idcheck.ocr.base)
+            # a narrower model first (models/fast/, about 2/3 of the time), the full one when it is unsure
+            fast = fast_model_dir() if cascade else None
+            self._cascade: tuple[Any, ...] = (NativeEngine(fast), self._engine) if fast else (self._engine,)
             self.min_confidence = MIN_CONFIDENCE
         elif engine == "tesseract":
             from .ocr.tesseract import TesseractEngine
@@ -142,15 +161,26 @@ class Reader:
         return mrz
 
     def _classify_strips(self, strips: list[LineStrip], clock: _Clock) -> MRZ | None:
-        from .ocr.cells import CHARSET, cell_windows
+        from .ocr.cells import cell_windows
 
         windows = [cell_windows(s.image, np.asarray(s.centers), s.pitch) for s in strips]
-        probs = self._engine.classify(np.concatenate(windows))
+        stack = np.concatenate(windows)
+        mrz = None
+        for recogniser in self._cascade:
+            mrz = self._decode_windows(recogniser.classify(stack), [len(w) for w in windows], clock)
+            if _settled(mrz):
+                break
+        return mrz
+
+    def _decode_windows(self, probs: np.ndarray, counts: list[int], clock: _Clock) -> MRZ | None:
+        """Per-window probabilities (lines stacked) -> the check-digit-guided reading, or None."""
+        from .ocr.cells import CHARSET
+
         clock.lap("recognise")
         per_line, start = [], 0
-        for w in windows:
-            per_line.append(probs[start:start + len(w)])
-            start += len(w)
+        for count in counts:
+            per_line.append(probs[start:start + count])
+            start += count
         argmax = tuple("".join(map(CHARSET.__getitem__, p.argmax(axis=1).tolist())) for p in per_line)
         layout = _layout_for(argmax)
         if layout is None:

@@ -15,6 +15,7 @@ from idcheck.errors import EngineError
 from idcheck.ocr.base import CharRecogniser
 from idcheck.ocr.cells import CELL_H, CELL_W, CHARSET
 from idcheck.ocr.native import (
+    FAST_SUBDIR,
     MANIFEST_FILE,
     MODEL_FILE,
     NativeEngine,
@@ -34,9 +35,13 @@ TEST_SEED = 20260501
 needs_font = pytest.mark.skipif(not render.FONT_PATH.exists(), reason="OCR-B font (fonts-ocr-b) not installed")
 
 
-@pytest.fixture(scope="module")
-def engine() -> NativeEngine:
-    return NativeEngine(MODELS)
+# the full model and the cascade's fast first-pass model (models/fast/) meet the same bars
+MODEL_DIRS = [MODELS, MODELS / FAST_SUBDIR]
+
+
+@pytest.fixture(scope="module", params=MODEL_DIRS, ids=["full", "fast"])
+def engine(request: pytest.FixtureRequest) -> NativeEngine:
+    return NativeEngine(request.param)
 
 
 def _lines(seed: int, n_lines: int, clean: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -49,9 +54,10 @@ def _lines(seed: int, n_lines: int, clean: bool) -> tuple[np.ndarray, np.ndarray
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def test_manifest_matches_model_file() -> None:
-    manifest = json.loads((MODELS / MANIFEST_FILE).read_text())
-    data = (MODELS / MODEL_FILE).read_bytes()
+@pytest.mark.parametrize("model_dir", MODEL_DIRS, ids=["full", "fast"])
+def test_manifest_matches_model_file(model_dir: Path) -> None:
+    manifest = json.loads((model_dir / MANIFEST_FILE).read_text())
+    data = (model_dir / MODEL_FILE).read_bytes()
     assert manifest["model"] == MODEL_FILE
     assert hashlib.sha256(data).hexdigest() == manifest["sha256"]
     assert manifest["bytes"] == len(data) <= 5 * 1024 * 1024
@@ -67,7 +73,7 @@ def test_default_model_dir_is_repo_models(monkeypatch: pytest.MonkeyPatch) -> No
 def test_engine_loads_and_follows_protocol(engine: NativeEngine) -> None:
     assert isinstance(engine, CharRecogniser)
     assert engine.name == "native"
-    assert engine.sha256 == json.loads((MODELS / MANIFEST_FILE).read_text())["sha256"]
+    assert engine.sha256 == json.loads((engine.model_dir / MANIFEST_FILE).read_text())["sha256"]
 
 
 def test_probabilities_are_distributions(engine: NativeEngine) -> None:

@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", type=int, default=HIDDEN, help="width of the hidden fully connected layer")
     ap.add_argument("--out", type=Path, default=MODELS, help="where mrz_char.onnx and manifest.json go")
     ap.add_argument("--cache-dir", type=Path, default=CACHE, help="rendered windows and mrz_char.pt")
+    ap.add_argument("--weights", type=Path, help="where the PyTorch weights go (default: <cache dir>/mrz_char.pt)")
     args = ap.parse_args(argv)
     if args.seed == args.val_seed:
         raise SystemExit("--seed and --val-seed must differ")
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
     t_trained = time.time()
 
-    torch.save(model.state_dict(), args.cache_dir / "mrz_char.pt")
+    torch.save(model.state_dict(), args.weights or args.cache_dir / "mrz_char.pt")
     p_va = predict(model, x_va)
     val_report = evaluate(p_va, y_va, c_va)
     sub = np.random.default_rng(0).choice(n_synth, size=min(40_000, n_synth), replace=False)

@@ -27,6 +27,7 @@ from .cells import CELL_H, CELL_W, CHARSET
 
 MODEL_FILE = "mrz_char.onnx"
 MANIFEST_FILE = "manifest.json"
+FAST_SUBDIR = "fast"  # the narrower first-pass model of the cascade: <model dir>/fast/
 ENV_MODEL_DIR = "IDCHECK_MODEL_DIR"
 _MAX_BATCH = 512  # windows per forward pass (bounds the DNN's scratch memory)
 
@@ -58,6 +59,13 @@ def _load_manifest(model_dir: Path) -> dict[str, Any]:
     if not shape or list(shape[-2:]) != [CELL_H, CELL_W]:
         raise EngineError(f"native engine: {path} input shape {shape} does not match {CELL_H}x{CELL_W} cells")
     return manifest
+
+
+def fast_model_dir(model_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """``<model dir>/fast`` when it holds a manifest (the cascade's first-pass model), else None."""
+    base = Path(model_dir) if model_dir is not None else default_model_dir()
+    path = base / FAST_SUBDIR
+    return path if (path / MANIFEST_FILE).is_file() else None
 
 
 class NativeEngine:
