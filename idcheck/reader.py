@@ -96,7 +96,8 @@ class Reader:
             from .ocr.native import NativeEngine, fast_model_dir
 
             self._engine: Any = NativeEngine()  # CharRecogniser | LineReader | ImageReader (idcheck.ocr.base)
-            # a narrower model first (models/fast/, about 2/3 of the time), the full one when it is unsure
+            # a narrower model first (models/fast/; it settles about 4 zone readings in 5), the full one
+            # when its reading fails a check or is unsure
             fast = fast_model_dir() if cascade else None
             self._cascade: tuple[Any, ...] = (NativeEngine(fast), self._engine) if fast else (self._engine,)
             self.min_confidence = MIN_CONFIDENCE
