@@ -409,9 +409,10 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
             ys, xs = ys[::step], xs[::step]
         # level pixel centres -> search (level-0) pixel centres, then into the (u, v) frame
         u, v = frame.to_uv((xs + (bx + 0.5)) * f - 0.5, (ys + (by + 0.5)) * f - 0.5)
-        mu, mv = u.mean(), v.mean()
+        n_px = u.size  # sum / n: numpy's mean without its per-call overhead (the same arithmetic)
+        mu, mv = u.sum() / n_px, v.sum() / n_px
         du = u - mu
-        slope = float((du * (v - mv)).mean() / max(float((du * du).mean()), 1e-9))
+        slope = float((du * (v - mv)).sum() / n_px / max(float((du * du).sum() / n_px), 1e-9))
         if abs(slope) > 0.15:
             continue
         resid = v - mv - slope * du
@@ -580,13 +581,19 @@ def _texture(search: np.ndarray, frame: _Frame, ln: _Line) -> tuple[float, float
     return ln.texture
 
 
+def _avg(values: list[float]) -> float:
+    """Mean of a few floats; for fewer than 8 values exactly what ``np.mean`` gives (numpy sums short
+    runs in order), without its per-call cost."""
+    return sum(values) / len(values)
+
+
 def _geometry_score(group: list[_Line], compat: float) -> float:
-    t = float(np.mean([l.thick for l in group]))
-    length = float(np.mean([l.length for l in group]))
+    t = _avg([l.thick for l in group])
+    length = _avg([l.length for l in group])
     aspect = length / t
     # An MRZ line is 30, 36 or 44 characters at a pitch of ~1 character height: aspect ~25-50.
     s_len = min(1.0, aspect / 20.0) * min(1.0, 75.0 / aspect)
-    s_fill = min(1.0, float(np.mean([l.fill for l in group])) / 0.5)
+    s_fill = min(1.0, _avg([l.fill for l in group]) / 0.5)
     bonus = 1.1 if len(group) == 3 else 1.0
     return float(compat * s_len * s_fill * bonus)
 
@@ -620,12 +627,12 @@ class _Group:
 
 
 def _make_group(group: list[_Line], frame: _Frame, lev: int, geo: float) -> _Group:
-    cx = float(np.mean([l.cx for l in group]))
-    cy = float(np.mean([l.cy for l in group]))
+    cx = _avg([l.cx for l in group])
+    cy = _avg([l.cy for l in group])
     centre = frame.to_search(np.array([[cx, cy]]))[0]
-    tilt = float(np.mean([l.tilt for l in group]))
+    tilt = _avg([l.tilt for l in group])
     return _Group(lines=group, frame=frame, lev=lev, geo=geo, centre=(float(centre[0]), float(centre[1])),
-                  length=float(np.mean([l.length for l in group])), thick=float(np.mean([l.thick for l in group])),
+                  length=_avg([l.length for l in group]), thick=_avg([l.thick for l in group]),
                   angle=(frame.angle + math.degrees(math.atan(tilt))) % 180.0)
 
 
