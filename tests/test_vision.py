@@ -362,6 +362,51 @@ def test_third_line_is_found_between_the_first_and_last_lines_of_a_td1(angle: in
     assert below is not None and abs(below.cy - last.cy) < 0.3 * last.thick
 
 
+@needs_font
+@pytest.mark.parametrize("angle", [0, 30, 100])
+def test_a_crop_of_a_level_finds_the_same_lines_as_the_whole_level(angle: int) -> None:
+    # refining a found zone searches only a box of the finer level around it; the lines found there
+    # must be the whole level's, in the same (search image) coordinates
+    page, quad = render_page(TD3, cap=18.0, seed=2)
+    image, _ = photograph(page, quad, angle, seed=2)
+    img = load_image(image)
+    levels = locate._pyramid(locate.ink_map(img.search))
+    frame = locate._Frame(locate._orientations(levels, 1)[0][0])
+    whole = locate._lines_on_level(locate._Level(levels[1], 1), frame)
+    coarse = locate._lines_on_level(locate._Level(levels[2], 2), frame)
+    groups = [locate._make_group(g, frame, 2, 1.0) for g, _ in locate._groups(coarse)]
+    zone = max(groups, key=lambda g: g.length * len(g.lines))
+    x0, y0, x1, y1 = locate._zone_box([zone], levels[1].shape, 1)
+    assert 0 <= x0 < x1 <= levels[1].shape[1] and 0 <= y0 < y1 <= levels[1].shape[0]
+    assert (x1 - x0) * (y1 - y0) < levels[1].size  # a part of the level, not all of it
+    crop = locate._lines_on_level(locate._Level(levels[1][y0:y1, x0:x1], 1, (x0, y0)), frame)
+
+    def key(ln: locate._Line) -> tuple[float, ...]:
+        return (round(ln.cy, 6), round(ln.x0, 6), round(ln.x1, 6), round(ln.thick, 6))
+
+    def inside(ln: locate._Line) -> bool:  # the line's box, in level-1 px, well inside the crop
+        ends = [(u, ln.cy + side * ln.thick) for u in (ln.x0, ln.x1) for side in (-1, 1)]
+        pts = (frame.to_search(np.array(ends)) + 0.5) / 2.0
+        return bool((pts[:, 0] > x0 + 2).all() and (pts[:, 0] < x1 - 2).all()
+                    and (pts[:, 1] > y0 + 2).all() and (pts[:, 1] < y1 - 2).all())
+
+    expected = {key(ln) for ln in whole if inside(ln)}
+    assert sum(ln.length >= 0.6 * zone.length for ln in whole if inside(ln)) >= 2  # the MRZ lines are in it
+    assert expected <= {key(ln) for ln in crop}
+
+
+def test_zone_box_leaves_room_for_a_missing_line_and_stays_inside_the_level() -> None:
+    frame = locate._Frame(0.0)
+    pair = [locate._Line(cx=200.0, cy=100.0 + 30.0 * i, x0=100.0, x1=300.0, thick=16.0, tilt=0.0, fill=0.6, lev=2)
+            for i in range(2)]
+    group = locate._make_group(pair, frame, 2, 1.0)
+    x0, y0, x1, y1 = locate._zone_box([group], (200, 200), 1)  # level 1: search px / 2
+    # one line spacing (30 search px) and a line's thickness beyond the pair, in level-1 px
+    assert y0 * 2 <= 100 - 8 - 30 and y1 * 2 >= 130 + 8 + 30
+    assert x0 * 2 <= 100 and x1 * 2 >= 300
+    assert locate._zone_box([group], (40, 60), 1) == (x0, y0, 60, 40)  # clipped to the level
+
+
 def test_orientation_votes_come_from_finer_levels_when_noise_floods_the_coarse_ones() -> None:
     fine = np.zeros((240, 320), np.uint8)
     a = math.radians(20.0)

@@ -316,9 +316,10 @@ MAX_CROSS = 16  # level px: ink pieces wider than this across the text direction
 class _Level:
     """One pyramid level of the ink map with its connected components (computed once)."""
 
-    def __init__(self, binary: np.ndarray, lev: int) -> None:
-        self.binary = binary
+    def __init__(self, binary: np.ndarray, lev: int, origin: tuple[int, int] = (0, 0)) -> None:
+        self.binary = binary  # the whole level, or a crop of it whose top-left is ``origin`` (level px)
         self.lev = lev
+        self.origin = origin
         self.n, self.labels, self.stats = _components(binary)
 
     def characters_only(self, frame: _Frame) -> np.ndarray:
@@ -401,6 +402,7 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
     keep = keep[ok]
     out: list[_Line] = []
     f = float(1 << lev)
+    ox, oy = level.origin
     for i in keep:
         bx, by, bw, bh, ba = (int(v) for v in stats[i])
         ys, xs = np.nonzero(labels[by : by + bh, bx : bx + bw] == i)
@@ -408,7 +410,7 @@ def _lines_on_level(level: _Level, frame: _Frame) -> list[_Line]:
             step = ys.size // 1200
             ys, xs = ys[::step], xs[::step]
         # level pixel centres -> search (level-0) pixel centres, then into the (u, v) frame
-        u, v = frame.to_uv((xs + (bx + 0.5)) * f - 0.5, (ys + (by + 0.5)) * f - 0.5)
+        u, v = frame.to_uv((xs + (bx + ox + 0.5)) * f - 0.5, (ys + (by + oy + 0.5)) * f - 0.5)
         n_px = u.size  # sum / n: numpy's mean without its per-call overhead (the same arithmetic)
         mu, mv = u.sum() / n_px, v.sum() / n_px
         du = u - mu
@@ -813,6 +815,34 @@ def _settled(g: _Group) -> bool:
     return len(g.lines) == 3 or g.length / g.thick * THICK_PER_CAP > TD1_MAX_ASPECT
 
 
+ZONE_BOX_LINES = 1.3  # line spacings above and below a found zone searched again on a finer level
+ZONE_BOX_ENDS = 0.1  # ... and this fraction of its length beyond either end
+
+
+def _zone_box(groups: list[_Group], shape: tuple[int, ...], lev: int) -> tuple[int, int, int, int]:
+    """Level-``lev`` pixel box (x0, y0, x1, y1) around the zones of ``groups``, with room for one more
+    line above and below them (a TD1 line a coarse level merged away) and for ends it cut short."""
+    corners = []
+    for g in groups:
+        lines = g.lines
+        thick = max(ln.thick for ln in lines)
+        spacing = (max(ln.cy for ln in lines) - min(ln.cy for ln in lines)) / max(1, len(lines) - 1)
+        pad_v = ZONE_BOX_LINES * max(spacing, 1.5 * thick) + thick
+        u0, u1 = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
+        pad_u = ZONE_BOX_ENDS * (u1 - u0) + 2.0 * thick
+        vs = [ln.cy + ln.tilt * (u - ln.cx) for ln in lines for u in (u0, u1)]
+        v0, v1 = min(vs) - pad_v, max(vs) + pad_v
+        corners.append(g.frame.to_search(np.array([[u0 - pad_u, v0], [u1 + pad_u, v0], [u1 + pad_u, v1], [u0 - pad_u, v1]])))
+    pts = np.concatenate(corners)
+    f = float(1 << lev)  # search pixel centre x lies in level pixel floor((x + 0.5) / f)
+    h, w = shape[:2]
+    x0 = min(w, max(0, int(math.floor((float(pts[:, 0].min()) + 0.5) / f))))
+    y0 = min(h, max(0, int(math.floor((float(pts[:, 1].min()) + 0.5) / f))))
+    x1 = min(w, max(x0, int(math.ceil((float(pts[:, 0].max()) + 0.5) / f)) + 1))
+    y1 = min(h, max(y0, int(math.ceil((float(pts[:, 1].max()) + 0.5) / f)) + 1))
+    return x0, y0, x1, y1
+
+
 def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate]:
     """Possible MRZ zones in ``img``, best first; ``[]`` when there is none."""
     search = img.search
@@ -843,10 +873,18 @@ def find_candidates(img: LoadedImage, max_candidates: int = 4) -> list[Candidate
                 continue
             if any(_settled(g) for g in found):
                 continue
-            if lev not in level_ccs:
-                level_ccs[lev] = _Level(levels[lev], lev)
+            refining = [g for g in found if g.frame is frame and g.tex is not None and g.score >= STRONG]
+            if refining:
+                # a zone this orientation already found, seen once more on the finer level: only the
+                # part of the level around it is searched (with room for a line the coarser level missed)
+                x0, y0, x1, y1 = _zone_box(refining, levels[lev].shape, lev)
+                level = _Level(levels[lev][y0:y1, x0:x1], lev, (x0, y0))
+            else:
+                if lev not in level_ccs:
+                    level_ccs[lev] = _Level(levels[lev], lev)
+                level = level_ccs[lev]
             new = []
-            for group, compat in _groups(_lines_on_level(level_ccs[lev], frame)):
+            for group, compat in _groups(_lines_on_level(level, frame)):
                 geo = _geometry_score(group, compat)
                 if geo >= 0.15:  # geometry alone rules out the rest; spare the texture measurement
                     new.append(_make_group(group, frame, lev, geo))
