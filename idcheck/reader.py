@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 import numpy as np
 
-from .mrz.decode import decode, probability_options
+from .mrz.decode import decode, prefer_fillers, probability_options
 from .mrz.layouts import Layout
 from .mrz.parse import MRZ, MRZFormatError, detect_format, parse
 from .mrz.repair import read_mrz_text
@@ -75,6 +75,12 @@ def _settled(mrz: MRZ | None) -> bool:
     if mrz is None or not mrz.valid or mrz.confidence is None:
         return False
     return min(mrz.confidence, *mrz.field_confidence.values()) >= FAST_ACCEPT
+
+
+def _tesseract_rank(mrz: MRZ) -> tuple[int, int, int]:
+    """Every check verified first, then how many verify, then whether the birth date does."""
+    birth = mrz.check("birth_date")
+    return (int(mrz.valid), sum(c.ok for c in mrz.checks), int(bool(birth and birth.ok)))
 
 
 def _layout_for(lines: tuple[str, ...]) -> Layout | None:
@@ -150,16 +156,29 @@ class Reader:
         if not strips:
             return None
         if self.engine_name == "tesseract":
-            text = "\n".join(self._engine.read_lines([s.image for s in strips]))
-            clock.lap("recognise")
-            try:
-                return read_mrz_text(text)
-            except MRZFormatError:
-                return None
-            finally:
-                clock.lap("parse")
+            return self._read_tesseract(strips, clock)
         mrz = self._classify_strips(strips, clock)
         return mrz
+
+    def _read_tesseract(self, strips: list[LineStrip], clock: _Clock) -> MRZ | None:
+        """Tesseract's reading of a zone: its per-character choices, placed on the strips' character
+        positions, decoded with the check digits; its text through :func:`read_mrz_text`; the better one."""
+        from .ocr.tesseract import best_readings, zone_probabilities
+
+        drawings = self._engine.read_drawings([s.image for s in strips])
+        clock.lap("recognise")
+        found: list[MRZ] = []
+        probs = zone_probabilities(drawings, [s.centers for s in strips])
+        if probs is not None:
+            mrz = self._decode_windows(np.concatenate(probs), [len(p) for p in probs], clock, fillers=True)
+            if mrz is not None:
+                found.append(mrz)
+        try:
+            found.append(read_mrz_text("\n".join(r.text for r in best_readings(drawings))))
+        except MRZFormatError:
+            pass
+        clock.lap("parse")
+        return max(found, key=_tesseract_rank) if found else None  # the choices' reading on a tie
 
     def _classify_strips(self, strips: list[LineStrip], clock: _Clock) -> MRZ | None:
         from .ocr.cells import cell_windows
@@ -173,8 +192,12 @@ class Reader:
                 break
         return mrz
 
-    def _decode_windows(self, probs: np.ndarray, counts: list[int], clock: _Clock) -> MRZ | None:
-        """Per-window probabilities (lines stacked) -> the check-digit-guided reading, or None."""
+    def _decode_windows(self, probs: np.ndarray, counts: list[int], clock: _Clock,
+                        fillers: bool = False) -> MRZ | None:
+        """Per-window probabilities (lines stacked) -> the check-digit-guided reading, or None.
+
+        ``fillers``: apply the text path's filler-run rule (:func:`prefer_fillers`; Tesseract's choices).
+        """
         from .ocr.cells import CHARSET
 
         clock.lap("recognise")
@@ -187,7 +210,8 @@ class Reader:
         if layout is None:
             clock.lap("parse")
             return None
-        decoded = decode(layout, probability_options(layout, per_line, CHARSET))
+        options = probability_options(layout, per_line, CHARSET)
+        decoded = decode(layout, prefer_fillers(layout, options, argmax) if fillers else options)
         mrz = parse(decoded.lines, confidence=decoded.confidence, field_confidence=decoded.field_confidence,
                     alternatives=decoded.alternatives,
                     repairs=tuple(f.name for f in layout.fields

@@ -103,6 +103,43 @@ def _doubly_checked(layout: Layout) -> set[tuple[int, int]]:
     return own & set(_positions(composite.covers))
 
 
+def _fillerish(layout: Layout, lines: Sequence[str]) -> set[tuple[int, int]]:
+    """Positions of name and alphanumeric fields that must be misread fillers (:func:`_filler_run`)."""
+    out: set[tuple[int, int]] = set()
+    for f in layout.fields:
+        if f.kind in (Kind.NAME, Kind.ALNUM):
+            out |= {(f.line, p) for p in _filler_run(lines[f.line], f.start, f.stop)}
+    return out
+
+
+def _after_name_end(layout: Layout, lines: Sequence[str]) -> set[tuple[int, int]]:
+    """Positions of a name field after its first ``<<<``: names are separated by ``<<`` at most (Part 3
+    §4.6), so three fillers in a row can only be the start of the trailing fillers."""
+    out: set[tuple[int, int]] = set()
+    for f in layout.fields:
+        if f.kind is Kind.NAME:
+            end = lines[f.line].find("<<<", f.start, f.stop)
+            if end >= 0:
+                out |= {(f.line, p) for p in range(end + 3, f.stop)}
+    return out
+
+
+def prefer_fillers(layout: Layout, options: Options, lines: Sequence[str]) -> list[list[list[Option]]]:
+    """``options`` with the filler-run rule of :func:`text_options` applied on ``lines`` (the most probable
+    reading): where a field's trailing run of K/X/``<`` must be fillers, and after a name field's first
+    ``<<<`` (:func:`_after_name_end`), ``<`` is preferred and the character read costs a repair. For
+    options from an engine that misreads fillers (Tesseract)."""
+    alphabet = position_alphabet(layout)
+    out = [[list(opts) for opts in row] for row in options]
+    for li, pi in _fillerish(layout, lines) | _after_name_end(layout, lines):
+        if "<" not in alphabet[li][pi]:
+            continue
+        opts = {c: min(logp, REPAIR_LOGP) for c, logp in out[li][pi]}
+        opts["<"] = -0.1
+        out[li][pi] = sorted(opts.items(), key=lambda o: -o[1])
+    return out
+
+
 def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]]]:
     """Options for OCR text: the character read, plus type-aware repairs at a cost.
 
@@ -118,10 +155,7 @@ def text_options(layout: Layout, lines: Sequence[str]) -> list[list[list[Option]
     alphabet = position_alphabet(layout)
     kinds = layout.kinds()
     vouched = _doubly_checked(layout)
-    fillerish: set[tuple[int, int]] = set()
-    for f in layout.fields:
-        if f.kind in (Kind.NAME, Kind.ALNUM):
-            fillerish |= {(f.line, p) for p in _filler_run(lines[f.line], f.start, f.stop)}
+    fillerish = _fillerish(layout, lines)
     out: list[list[list[Option]]] = []
     for li, line in enumerate(lines):
         row: list[list[Option]] = []
