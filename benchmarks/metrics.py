@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,14 @@ STAGES = ("decode", "locate", "recognise", "parse", "decide", "total")
 #: per-image sums of stages (``locate`` includes rectifying the lines): the image decode with the search,
 #: and recognition with the check-digit decoding
 COMBINED = {"decode+locate": ("decode", "locate"), "recognise+parse": ("recognise", "parse")}
+
+
+def with_combined(timings: Mapping[str, float]) -> dict[str, float]:
+    """``timings`` plus the :data:`COMBINED` sums whose stages are all there."""
+    out = dict(timings)
+    out.update({name: sum(timings[p] for p in parts) for name, parts in COMBINED.items()
+                if all(p in timings for p in parts)})
+    return out
 
 #: French ID keeps the names in two fields
 _NAME_PARTS = {"FR-ID": ("primary_identifier", "secondary_identifier")}
@@ -112,13 +120,10 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     unsafe = sum(r.get("decision") == "accept" and r.get("expected_decision") != "accept" for r in rows)
     correct = sum(r.get("decision") == (r.get("expected_decision") or "reject") for r in rows)
     stages: dict[str, tuple[float | None, float | None]] = {}
-    for stage in STAGES:
-        vals = [r["timings_ms"][stage] for r in rows if stage in (r.get("timings_ms") or {})]
+    timings = [with_combined(r.get("timings_ms") or {}) for r in rows]
+    for stage in STAGES + tuple(COMBINED):
+        vals = [t[stage] for t in timings if stage in t]
         stages[stage] = (_pct(vals, 50), _pct(vals, 95))
-    for name, parts in COMBINED.items():
-        vals = [sum(r["timings_ms"][p] for p in parts) for r in rows
-                if all(p in (r.get("timings_ms") or {}) for p in parts)]
-        stages[name] = (_pct(vals, 50), _pct(vals, 95))
     walls = [r["wall_ms"] for r in rows if r.get("wall_ms") is not None]
     wall_total_s = sum(walls) / 1000.0
     return {

@@ -14,7 +14,7 @@ from datetime import date
 import cv2
 import numpy as np
 
-from .metrics import COMBINED
+from .metrics import COMBINED, with_combined
 from .sets import BenchSet
 
 
@@ -43,12 +43,8 @@ def measure(bench: BenchSet, engine: str, today: date, megapixels: float, limit:
     reader.verify(images[0], today=today)  # warm-up: model load and first-call costs
     stages: dict[str, list[float]] = {}
     for data in images:
-        timings = reader.verify(data, today=today).timings_ms
-        for stage, ms in timings.items():
+        for stage, ms in with_combined(reader.verify(data, today=today).timings_ms).items():
             stages.setdefault(stage, []).append(ms)
-        for name, parts in COMBINED.items():
-            if all(p in timings for p in parts):
-                stages.setdefault(name, []).append(sum(timings[p] for p in parts))
     return {stage: (statistics.median(v), float(np.percentile(v, 95))) for stage, v in stages.items()}
 
 

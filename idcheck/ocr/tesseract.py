@@ -296,7 +296,6 @@ def _probabilities(cells: list[list[Glyph]]) -> np.ndarray | None:
 
 
 _INDEX = {c: i for i, c in enumerate(CHARSET)}
-_OH_ZERO = {"O": "0", "0": "O"}
 
 
 def _fill_row(row: np.ndarray, glyph: Glyph) -> None:
@@ -309,7 +308,7 @@ def _fill_row(row: np.ndarray, glyph: Glyph) -> None:
     row[own] = max(row[own], LISTED_FLOOR if glyph.choices else NO_CHOICES)
     top = row[own]
     repair = top * float(np.exp(REPAIR_LOGP))
-    for table in (TO_DIGIT, TO_DIGIT_EXTRA, TO_LETTER, _OH_ZERO):
+    for table in (TO_DIGIT, TO_DIGIT_EXTRA, TO_LETTER):  # O<->0 among them
         alt = table.get(glyph.char)
         if alt is not None:
             row[_INDEX[alt]] = max(row[_INDEX[alt]], repair)
